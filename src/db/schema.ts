@@ -1,0 +1,87 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/** Lifecycle shared by images and variants. `draft`: stored, not yet handed to the queue. */
+export const STATUSES = ['draft', 'processing', 'completed', 'failed'] as const
+export type Status = (typeof STATUSES)[number]
+
+const now = sql`(unixepoch('subsec') * 1000)`
+
+export const users = sqliteTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: integer('created_at').notNull().default(now),
+})
+
+/** Bearer tokens, stored only as SHA-256 hashes of the token. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: integer('created_at').notNull().default(now),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash').on(t.tokenHash)],
+)
+
+export const images = sqliteTable(
+  'images',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** R2 key of the original; also its delivery path under /files/. */
+    imagePath: text('image_path').notNull(),
+    /** Displayed size (EXIF orientation applied). */
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    status: text('status', { enum: STATUSES }).notNull(),
+    fileName: text('file_name'),
+    contentType: text('content_type').notNull(),
+    bytes: integer('bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    /** EXIF orientation 1..8 read at upload, applied when making variants. */
+    orientation: integer('orientation').notNull().default(1),
+    error: text('error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('images_user_created').on(t.userId, t.createdAt), index('images_status_updated').on(t.status, t.updatedAt)],
+)
+
+export const imageVariants = sqliteTable(
+  'image_variants',
+  {
+    id: text('id').primaryKey(),
+    originalImageId: text('original_image_id')
+      .notNull()
+      .references(() => images.id, { onDelete: 'cascade' }),
+    /** Preset name: thumb, medium, large. */
+    name: text('name').notNull(),
+    /** R2 key once made; null until then. */
+    imagePath: text('image_path'),
+    /** Expected size at upload, exact size once made. */
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    status: text('status', { enum: STATUSES }).notNull(),
+    contentType: text('content_type').notNull(),
+    bytes: integer('bytes'),
+    sha256: text('sha256'),
+    error: text('error'),
+    /** How many times the repair job re-enqueued this variant. */
+    repairs: integer('repairs').notNull().default(0),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('image_variants_image_name').on(t.originalImageId, t.name),
+    index('image_variants_status_updated').on(t.status, t.updatedAt),
+  ],
+)
+
+export type ImageRow = typeof images.$inferSelect
+export type VariantRow = typeof imageVariants.$inferSelect
