@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds src/processor/jpeg/jpeg_dec.wasm from codec/jpeg/decoder.c and
+# Debian bookworm's libjpeg-turbo source, with Debian's emscripten (3.1.6).
+# Run by hand (as root, or with sudo available for apt) on Debian 12:
+#   codec/jpeg/build.sh
+# Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5 reuses an unpacked source
+#      tree instead of `apt-get source`; KEEP=1 keeps the temp build dir.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+OUT="$ROOT/src/processor/jpeg/jpeg_dec.wasm"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+# 1. Tools from Debian: emscripten (clang-14 + binaryen), cmake, dpkg-dev for apt-get source.
+missing=()
+command -v emcc >/dev/null || missing+=(emscripten)
+command -v cmake >/dev/null || missing+=(cmake)
+command -v dpkg-source >/dev/null || missing+=(dpkg-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y "${missing[@]}"
+fi
+
+WORK="$(mktemp -d /tmp/jpeg-build.XXXXXX)"
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+
+# 2. libjpeg-turbo source (2.1.5-2 in bookworm), Debian patches applied by dpkg-source.
+if [ -n "${LIBJPEG_SRC:-}" ]; then
+  cp -a "$LIBJPEG_SRC" "$WORK/libjpeg-turbo-src"   # patched below: work on a copy
+  SRC="$WORK/libjpeg-turbo-src"
+else
+  if ! grep -rqsE '^(deb-src |Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    $SUDO tee /etc/apt/sources.list.d/bookworm-src.sources >/dev/null <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    $SUDO apt-get update
+  fi
+  (cd "$WORK" && apt-get source libjpeg-turbo)
+  SRC="$(ls -d "$WORK"/libjpeg-turbo-*/ | head -n1)"
+fi
+echo "libjpeg-turbo source: $SRC"
+
+# One-line patch: libjpeg-turbo's fast Huffman path (used while >= 512 bytes
+# per block are buffered, i.e. almost always with our 64 KB input chunks)
+# turns an invalid code into 0 silently; the slow path warns
+# JWRN_HUFF_BAD_CODE ("Corrupt JPEG data: bad Huffman code"), which
+# decoder.c treats as fatal. Make the fast path warn too. Valid files never
+# reach this line (the fast path only decodes whole MCUs of real data).
+grep -q '^      s = 0; \\$' "$SRC/jdhuff.h" || { echo "jdhuff.h patch target not found" >&2; exit 1; }
+sed -i 's/^      s = 0; \\$/      { WARNMS(cinfo, JWRN_HUFF_BAD_CODE); s = 0; } \\/' "$SRC/jdhuff.h"
+grep -q 'WARNMS(cinfo, JWRN_HUFF_BAD_CODE); s = 0;' "$SRC/jdhuff.h" || { echo "jdhuff.h patch failed" >&2; exit 1; }
+
+# 3. Static libjpeg (8-bit only, no SIMD: emscripten has no x86 asm).
+# Node 20 pitfalls (see /work/shared/notes/toolchain.md): emcc's JS needs acorn
+# from Debian's node modules; emcmake's default emulator flag
+# (--experimental-wasm-threads) is rejected by Node 20, which breaks
+# CheckTypeSize ("Cannot determine word size").
+export NODE_PATH=/usr/share/nodejs
+NODE_BIN="$(command -v node)"
+emcmake cmake -S "$SRC" -B "$WORK/build" \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_FLAGS="-O3" \
+  -DCMAKE_CROSSCOMPILING_EMULATOR="$NODE_BIN;--no-experimental-fetch" \
+  -DWITH_SIMD=0 -DENABLE_SHARED=0 -DENABLE_STATIC=1 \
+  -DWITH_TURBOJPEG=0 -DWITH_JAVA=0 -DWITH_12BIT=0 \
+  -DWITH_ARITH_DEC=1 -DWITH_ARITH_ENC=0
+cmake --build "$WORK/build" --target jpeg-static -j"$(nproc)"
+
+# 4. Link the decoder. Standalone wasm, no JS glue: the only imports are a few
+# wasi stubs, env.emscripten_notify_memory_growth and our env.jd_fill.
+# SUPPORT_LONGJMP=wasm: libjpeg's error_exit longjmps back to the export
+# (Wasm exception handling, which Node 20 and workerd both run).
+# A JS "library" entry is how emcc 3.1.6 learns that env.jd_fill is an import.
+echo 'mergeInto(LibraryManager.library, { jd_fill: function () {} });' > "$WORK/imports.js"
+mkdir -p "$(dirname "$OUT")"
+emcc -O3 -sSUPPORT_LONGJMP=wasm \
+  -I"$SRC" -I"$WORK/build" \
+  "$HERE/decoder.c" "$WORK/build/libjpeg.a" \
+  --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
+  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB \
+  --js-library "$WORK/imports.js" \
+  -o "$WORK/jpeg_dec.wasm"
+cp "$WORK/jpeg_dec.wasm" "$OUT"
+ls -l "$OUT"
+"$NODE_BIN" -e 'const m = new WebAssembly.Module(require("fs").readFileSync(process.argv[1]));
+  console.log("imports:", WebAssembly.Module.imports(m).map(i => i.module + "." + i.name + ":" + i.kind).join(" "));
+  console.log("exports:", WebAssembly.Module.exports(m).map(e => e.name).join(" "));' "$OUT"

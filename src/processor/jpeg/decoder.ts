@@ -1,0 +1,274 @@
+/**
+ * JPEG decoding with libjpeg-turbo's DCT-domain scaling, streamed row group
+ * by row group, so WASM memory stays at a few MB even for 48 MP photos.
+ *
+ * The module is codec/jpeg/decoder.c + libjpeg-turbo 2.1.5 (Debian bookworm
+ * source), built by codec/jpeg/build.sh into ./jpeg_dec.wasm. No Emscripten JS
+ * glue: the imports below are the whole runtime. workerd forbids compiling
+ * wasm bytes at runtime, so callers pass an already compiled module:
+ *
+ *   import jpegWasm from './jpeg/jpeg_dec.wasm?module'
+ *   const decoder = await JpegDecoder.create(jpegWasm)
+ *   const { data, width, height } = decoder.decode(bytes, 1440, 1080)
+ */
+import { ImageDecodeError } from '../errors'
+
+export interface JpegInfo {
+  width: number
+  height: number
+  components: number
+  progressive: boolean
+}
+
+export interface DecodedJpeg {
+  /** The scaled output size. */
+  width: number
+  height: number
+  /** RGBA, 4 bytes per pixel, alpha 255; owned by JS (a copy, not a view of WASM memory). */
+  data: Uint8ClampedArray
+  /** The DCT scale used: scaleNum / scaleDenom, with scaleDenom always 8. */
+  scaleNum: number
+  scaleDenom: number
+}
+
+export interface JpegDecoderOptions {
+  /** Refuse images whose header claims more pixels than this (default 100 million). */
+  maxPixels?: number
+  /**
+   * Cap on libjpeg's coefficient buffers, which only progressive/multi-scan
+   * files need (about 3 bytes per pixel for 4:2:0, 6 for 4:4:4). Over it the
+   * file is refused with ImageDecodeError instead of growing WASM memory and
+   * risking the isolate's 128 MB limit. Default 64 MiB (~21 MP progressive 4:2:0).
+   */
+  maxCoefficientBytes?: number
+  /** Re-instantiate at the next decode once WASM memory exceeds this (default 32 MiB). */
+  recycleAboveBytes?: number
+}
+
+/** Header pixel count above which decode refuses, before allocating anything. */
+export const MAX_PIXELS = 100_000_000
+const DEFAULT_MAX_COEFFICIENT_BYTES = 64 * 1024 * 1024
+const DEFAULT_RECYCLE_ABOVE_BYTES = 32 * 1024 * 1024
+
+/**
+ * The smallest DCT scale M/8 (M = 1..8) whose output, ceil(dim * M / 8) as
+ * libjpeg computes it, is at least minWidth x minHeight (both); full size
+ * (8/8) when even that is smaller. The denominator is always 8.
+ */
+export function chooseScale(
+  width: number,
+  height: number,
+  minWidth: number,
+  minHeight: number,
+): { num: number; denom: number } {
+  for (let m = 1; m < 8; m++) {
+    if (Math.ceil((width * m) / 8) >= minWidth && Math.ceil((height * m) / 8) >= minHeight) {
+      return { num: m, denom: 8 }
+    }
+  }
+  return { num: 8, denom: 8 }
+}
+
+/** The C exports (codec/jpeg/decoder.c). Negative results mean "error, see jd_message". */
+interface Exports {
+  memory: WebAssembly.Memory
+  _initialize(): void
+  jd_info(): number
+  jd_message(): number
+  jd_buffer(): number
+  jd_abort(): void
+  jd_header(maxCoefficientBytes: number): number
+  jd_start(scaleNum: number): number
+  jd_read(): number
+}
+
+// Layout of the int32 array at jd_info().
+const I_WIDTH = 0
+const I_HEIGHT = 1
+const I_COMPONENTS = 2
+const I_PROGRESSIVE = 3
+const I_OUT_WIDTH = 5
+const I_OUT_HEIGHT = 6
+const INFO_LENGTH = 8
+
+interface CodecInfo extends JpegInfo {
+  outWidth: number
+  outHeight: number
+}
+
+const WASI_EBADF = 8
+const EMPTY = new Uint8Array(0)
+
+/** An error the C side reported cleanly (its state is already reset). */
+class CodecError extends ImageDecodeError {}
+
+export class JpegDecoder {
+  private x!: Exports
+  /** Set when a call into WASM ended abnormally (trap, throw from an import). */
+  private broken = false
+  private input: Uint8Array = EMPTY
+  private inputPos = 0
+  private tempRet0 = 0
+  private readonly maxPixels: number
+  private readonly maxCoefficientBytes: number
+  private readonly recycleAboveBytes: number
+
+  private constructor(
+    private readonly module: WebAssembly.Module,
+    options: JpegDecoderOptions,
+  ) {
+    this.maxPixels = options.maxPixels ?? MAX_PIXELS
+    this.maxCoefficientBytes = options.maxCoefficientBytes ?? DEFAULT_MAX_COEFFICIENT_BYTES
+    this.recycleAboveBytes = options.recycleAboveBytes ?? DEFAULT_RECYCLE_ABOVE_BYTES
+  }
+
+  static async create(module: WebAssembly.Module, options: JpegDecoderOptions = {}): Promise<JpegDecoder> {
+    const decoder = new JpegDecoder(module, options)
+    // With a Module (not bytes) this resolves to an Instance; no compilation.
+    decoder.adopt(await WebAssembly.instantiate(module, decoder.imports()))
+    return decoder
+  }
+
+  /** WASM memory in bytes right now (for benchmarks). */
+  get memoryBytes(): number {
+    return this.x.memory.buffer.byteLength
+  }
+
+  /** Reads only the header. */
+  readInfo(bytes: Uint8Array): JpegInfo {
+    return this.run(bytes, () => {
+      this.check(this.x.jd_header(this.maxCoefficientBytes))
+      const { width, height, components, progressive } = this.info()
+      this.x.jd_abort()
+      return { width, height, components, progressive }
+    })
+  }
+
+  /** Decode at the smallest DCT scale whose output is at least minWidth x minHeight (both), else full size. */
+  decode(bytes: Uint8Array, minWidth: number, minHeight: number): DecodedJpeg {
+    return this.run(bytes, () => {
+      const x = this.x
+      this.check(x.jd_header(this.maxCoefficientBytes))
+      const { width, height } = this.info()
+      if (width * height > this.maxPixels) {
+        x.jd_abort()
+        throw new CodecError(`JPEG is ${width}x${height}, over the ${this.maxPixels} pixel limit`)
+      }
+      const scale = chooseScale(width, height, minWidth, minHeight)
+      this.check(x.jd_start(scale.num))
+      const { outWidth, outHeight } = this.info()
+      const stride = outWidth * 4
+      const data = new Uint8ClampedArray(stride * outHeight)
+      let y = 0
+      for (;;) {
+        const rows = this.check(x.jd_read())
+        if (rows === 0) break
+        if (y + rows > outHeight) throw new Error('decoder returned too many rows')
+        // Re-read memory.buffer each time: it is replaced when memory grows.
+        data.set(new Uint8Array(x.memory.buffer, x.jd_buffer(), rows * stride), y * stride)
+        y += rows
+      }
+      if (y !== outHeight) throw new Error(`decoder returned ${y} of ${outHeight} rows`)
+      return { width: outWidth, height: outHeight, data, scaleNum: scale.num, scaleDenom: scale.denom }
+    })
+  }
+
+  /**
+   * Runs one job against a healthy instance. Errors the C side reported are
+   * ImageDecodeErrors and leave the instance usable; anything else (a trap, a
+   * throw from an import) marks it broken, to be replaced at the next call.
+   */
+  private run<T>(bytes: Uint8Array, job: () => T): T {
+    if (this.broken || this.memoryBytes > this.recycleAboveBytes) {
+      // WASM memory never shrinks: a fresh instance is the only way to give
+      // back what a progressive file made it grow to.
+      this.adopt(new WebAssembly.Instance(this.module, this.imports()))
+    }
+    this.input = bytes
+    this.inputPos = 0
+    try {
+      return job()
+    } catch (error) {
+      if (error instanceof CodecError) throw error
+      this.broken = true
+      if (error instanceof ImageDecodeError) throw error
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new ImageDecodeError(`JPEG decoder failed: ${reason}`)
+    } finally {
+      this.input = EMPTY
+    }
+  }
+
+  private adopt(instance: WebAssembly.Instance): void {
+    this.x = instance.exports as unknown as Exports
+    this.broken = false
+    this.tempRet0 = 0
+    this.x._initialize()
+  }
+
+  private check(result: number): number {
+    if (result >= 0) return result
+    throw new CodecError(this.message() || 'Invalid JPEG')
+  }
+
+  /** The int32 array at jd_info(), as filled by jd_header / jd_start. */
+  private info(): CodecInfo {
+    const view = new DataView(this.x.memory.buffer, this.x.jd_info(), INFO_LENGTH * 4)
+    const at = (i: number) => view.getInt32(i * 4, true)
+    return {
+      width: at(I_WIDTH),
+      height: at(I_HEIGHT),
+      components: at(I_COMPONENTS),
+      progressive: at(I_PROGRESSIVE) !== 0,
+      outWidth: at(I_OUT_WIDTH),
+      outHeight: at(I_OUT_HEIGHT),
+    }
+  }
+
+  private message(): string {
+    const bytes = new Uint8Array(this.x.memory.buffer, this.x.jd_message(), 200)
+    const end = bytes.indexOf(0)
+    return new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end))
+  }
+
+  /** Copies the next compressed bytes into WASM memory (libjpeg's fill_input_buffer). */
+  private fill(ptr: number, capacity: number): number {
+    const n = Math.min(capacity, this.input.length - this.inputPos)
+    if (n <= 0) return 0
+    new Uint8Array(this.x.memory.buffer, ptr, n).set(this.input.subarray(this.inputPos, this.inputPos + n))
+    this.inputPos += n
+    return n
+  }
+
+  /** Everything the module imports: our input callback, Wasm-SjLj helpers, and inert WASI stubs. */
+  private imports(): WebAssembly.Imports {
+    return {
+      env: {
+        jd_fill: (ptr: number, capacity: number) => this.fill(ptr, capacity),
+        // setjmp/longjmp (SUPPORT_LONGJMP=wasm) passes the longjmp value here.
+        getTempRet0: () => this.tempRet0,
+        setTempRet0: (value: number) => {
+          this.tempRet0 = value
+        },
+        emscripten_notify_memory_growth: () => {},
+      },
+      wasi_snapshot_preview1: {
+        // getenv("JPEGMEM") in libjpeg's memory manager: an empty environment.
+        environ_sizes_get: (countPtr: number, sizePtr: number) => {
+          const view = new DataView(this.x.memory.buffer)
+          view.setUint32(countPtr, 0, true)
+          view.setUint32(sizePtr, 0, true)
+          return 0
+        },
+        environ_get: () => 0,
+        // Linked in by libjpeg's default stderr printer, which we replace.
+        fd_write: () => WASI_EBADF,
+        fd_seek: () => WASI_EBADF,
+        fd_close: () => WASI_EBADF,
+        proc_exit: (code: number) => {
+          throw new ImageDecodeError(`JPEG decoder exited (code ${code})`)
+        },
+      },
+    }
+  }
+}
