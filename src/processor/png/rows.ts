@@ -1,0 +1,480 @@
+import { ImageDecodeError } from '../errors'
+import { adler32 } from './checksum'
+import type { PngInfo as ImageHeader } from './decoder'
+
+/**
+ * Turns the inflated IDAT byte stream into a box-reduced RGBA8 image, one scanline at a time:
+ * unfilter against the previous row, convert to RGBA8, add into an accumulator sized to the
+ * reduced image (or write straight to the output when the factor is 1).
+ */
+
+
+export interface Transparency {
+  /** Palette as RGBA, 256 entries (alpha from tRNS, else 255); null unless colour type 3. */
+  palette: Uint8Array | null
+  paletteSize: number
+  /** Colour key from tRNS for grey (r only) / RGB, as raw samples; -1 = none. */
+  keyR: number
+  keyG: number
+  keyB: number
+  /** Colour type has alpha or a tRNS chunk was present. */
+  hasAlpha: boolean
+}
+
+interface Pass {
+  x0: number
+  y0: number
+  dx: number
+  dy: number
+  w: number
+  h: number
+  rowBytes: number
+}
+
+/** Adam7 pass origins and steps: x0, y0, dx, dy. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const
+
+const CHANNELS = [1, 0, 3, 1, 2, 0, 4]
+
+export function rowBytesFor(width: number, colorType: number, bitDepth: number): number {
+  return Math.ceil((width * CHANNELS[colorType]! * bitDepth) / 8)
+}
+
+export function passesFor(h: ImageHeader): Pass[] {
+  const list = h.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const)
+  const passes: Pass[] = []
+  for (const [x0, y0, dx, dy] of list) {
+    const w = Math.ceil((h.width - x0) / dx)
+    const hh = Math.ceil((h.height - y0) / dy)
+    // An empty pass has no scanlines and no filter bytes at all.
+    if (w > 0 && hh > 0) passes.push({ x0, y0, dx, dy, w, h: hh, rowBytes: rowBytesFor(w, h.colorType, h.bitDepth) })
+  }
+  return passes
+}
+
+type Acc = Uint32Array | Float64Array
+
+export class RowSink {
+  readonly outWidth: number
+  readonly outHeight: number
+  readonly data: Uint8ClampedArray
+  private readonly out8: Uint8Array
+  private readonly out32: Uint32Array
+  private readonly passes: Pass[]
+  private readonly bpp: number
+  private cur: Uint8Array
+  private prev: Uint8Array
+  /** One converted RGBA row, used when a row is not read straight from the scanline. */
+  private readonly rgba: Uint8Array
+  private readonly rgba32: Uint32Array
+  private readonly acc: Acc | null
+  /** x -> accumulator offset of its output column (interlaced reduction only). */
+  private readonly xmap: Int32Array | null
+  private readonly direct: 0 | 3 | 4
+
+  private passIndex = 0
+  private pass: Pass
+  private rowInPass = 0
+  /** Bytes of the current scanline received; -1 while waiting for its filter-type byte. */
+  private filled = -1
+  private filter = 0
+  adler = 1
+
+  constructor(
+    private readonly hdr: ImageHeader,
+    private readonly tr: Transparency,
+    private readonly k: number,
+  ) {
+    const { width, height, colorType, bitDepth, interlaced } = hdr
+    this.outWidth = Math.ceil(width / k)
+    this.outHeight = Math.ceil(height / k)
+    this.passes = passesFor(hdr)
+    this.pass = this.passes[0]!
+    // Filter byte distance: bytes per complete pixel, at least 1.
+    this.bpp = Math.max(1, (CHANNELS[colorType]! * bitDepth) >> 3)
+    // Rows carry bpp leading zero bytes, so filters need no special case for the first pixel.
+    const rowLen = this.bpp + rowBytesFor(width, colorType, bitDepth)
+    this.cur = new Uint8Array(rowLen)
+    this.prev = new Uint8Array(rowLen)
+    this.data = new Uint8ClampedArray(this.outWidth * this.outHeight * 4)
+    this.out8 = new Uint8Array(this.data.buffer)
+    this.out32 = new Uint32Array(this.data.buffer)
+    this.direct = bitDepth !== 8 ? 0 : colorType === 6 ? 4 : colorType === 2 && !tr.hasAlpha ? 3 : 0
+    const needRgba = k === 1 ? interlaced : !this.direct
+    this.rgba = new Uint8Array(needRgba ? width * 4 : 0)
+    this.rgba32 = new Uint32Array(this.rgba.buffer)
+    if (k > 1) {
+      // Per output pixel the sums reach k*k*255*255; that fits int32 up to k = 181.
+      const n = this.outWidth * 4 * (interlaced ? this.outHeight : 1)
+      this.acc = k <= 181 ? new Uint32Array(n) : new Float64Array(n)
+      this.xmap = interlaced ? new Int32Array(width) : null
+      if (this.xmap) for (let x = 0; x < width; x++) this.xmap[x] = Math.floor(x / k) * 4
+    } else {
+      this.acc = null
+      this.xmap = null
+    }
+  }
+
+  /** Number of inflated bytes the image needs. */
+  get expectedBytes(): number {
+    let n = 0
+    for (const p of this.passes) n += p.h * (p.rowBytes + 1)
+    return n
+  }
+
+  get complete(): boolean {
+    return this.passIndex >= this.passes.length
+  }
+
+  push(chunk: Uint8Array): void {
+    this.adler = adler32(this.adler, chunk)
+    const n = chunk.length
+    let i = 0
+    while (i < n) {
+      if (this.passIndex >= this.passes.length) {
+        throw new ImageDecodeError('Too much image data: the inflated IDAT stream is longer than the image')
+      }
+      if (this.filled < 0) {
+        const f = chunk[i++]!
+        if (f > 4) throw new ImageDecodeError(`Invalid filter type ${f} in scanline`)
+        this.filter = f
+        this.filled = 0
+        continue
+      }
+      const rowBytes = this.pass.rowBytes
+      const take = Math.min(rowBytes - this.filled, n - i)
+      this.cur.set(chunk.subarray(i, i + take), this.bpp + this.filled)
+      this.filled += take
+      i += take
+      if (this.filled === rowBytes) {
+        this.row()
+        this.filled = -1
+      }
+    }
+  }
+
+  /** Call after the last byte: checks completeness and flushes the reduction. */
+  finish(): void {
+    if (!this.complete) throw new ImageDecodeError('Not enough image data: the IDAT stream ends before the last scanline')
+    if (this.acc && this.hdr.interlaced) {
+      for (let oy = 0; oy < this.outHeight; oy++) this.flushRow(oy, oy * this.outWidth * 4)
+    }
+  }
+
+  private row(): void {
+    const p = this.pass
+    const bpp = this.bpp
+    unfilter(this.filter, this.cur, this.prev, bpp, bpp + p.rowBytes)
+    const y = p.y0 + this.rowInPass * p.dy
+    this.emit(y, p)
+    const t = this.cur
+    this.cur = this.prev
+    this.prev = t
+    if (++this.rowInPass === p.h) {
+      this.rowInPass = 0
+      this.prev.fill(0)
+      if (++this.passIndex < this.passes.length) this.pass = this.passes[this.passIndex]!
+    }
+  }
+
+  private emit(y: number, p: Pass): void {
+    const { width, colorType, bitDepth, interlaced } = this.hdr
+    const k = this.k
+    const tr = this.tr
+    const acc = this.acc
+    if (!acc) {
+      if (!interlaced) {
+        convertRow(this.cur, this.bpp, width, this.out8, y * width * 4, colorType, bitDepth, tr)
+      } else {
+        convertRow(this.cur, this.bpp, p.w, this.rgba, 0, colorType, bitDepth, tr)
+        const out32 = this.out32
+        const rgba32 = this.rgba32
+        for (let i = 0, o = y * width + p.x0; i < p.w; i++, o += p.dx) out32[o] = rgba32[i]!
+      }
+      return
+    }
+    let src = this.cur
+    let off = this.bpp
+    let stride: number = this.direct
+    if (!stride) {
+      convertRow(this.cur, this.bpp, p.w, this.rgba, 0, colorType, bitDepth, tr)
+      src = this.rgba
+      off = 0
+      stride = 4
+    }
+    const oy = Math.floor(y / k)
+    if (!interlaced) {
+      if (tr.hasAlpha) accumulateRunsAlpha(src, off, width, k, acc)
+      else accumulateRunsOpaque(src, off, stride, width, k, acc)
+      if (y % k === k - 1 || y === this.hdr.height - 1) {
+        this.flushRow(oy, 0)
+        acc.fill(0)
+      }
+    } else {
+      const base = oy * this.outWidth * 4
+      if (tr.hasAlpha) accumulateMappedAlpha(src, off, p.w, p.x0, p.dx, this.xmap!, acc, base)
+      else accumulateMappedOpaque(src, off, stride, p.w, p.x0, p.dx, this.xmap!, acc, base)
+    }
+  }
+
+  /** Averages one output row out of the accumulator at `base`. */
+  private flushRow(oy: number, base: number): void {
+    const { width, height } = this.hdr
+    const k = this.k
+    const acc = this.acc!
+    const data = this.data
+    const rows = Math.min(k, height - oy * k)
+    const alpha = this.tr.hasAlpha
+    let d = oy * this.outWidth * 4
+    for (let ox = 0, o = base; ox < this.outWidth; ox++, o += 4, d += 4) {
+      const count = rows * Math.min(k, width - ox * k)
+      // Assigning to a Uint8ClampedArray rounds to nearest.
+      if (!alpha) {
+        data[d] = acc[o]! / count
+        data[d + 1] = acc[o + 1]! / count
+        data[d + 2] = acc[o + 2]! / count
+        data[d + 3] = 255
+      } else {
+        const a = acc[o + 3]!
+        if (a === 0) {
+          data[d] = data[d + 1] = data[d + 2] = data[d + 3] = 0
+        } else {
+          data[d] = acc[o]! / a
+          data[d + 1] = acc[o + 1]! / a
+          data[d + 2] = acc[o + 2]! / a
+          data[d + 3] = a / count
+        }
+      }
+    }
+  }
+}
+
+/** Reverses the scanline filter in place; cur and prev start with bpp zero bytes. */
+function unfilter(type: number, cur: Uint8Array, prev: Uint8Array, bpp: number, end: number): void {
+  switch (type) {
+    case 1:
+      for (let i = bpp; i < end; i++) cur[i] = cur[i]! + cur[i - bpp]!
+      break
+    case 2:
+      for (let i = bpp; i < end; i++) cur[i] = cur[i]! + prev[i]!
+      break
+    case 3:
+      for (let i = bpp; i < end; i++) cur[i] = cur[i]! + ((cur[i - bpp]! + prev[i]!) >> 1)
+      break
+    case 4:
+      for (let i = bpp; i < end; i++) {
+        const a = cur[i - bpp]!
+        const b = prev[i]!
+        const c = prev[i - bpp]!
+        let pa = b - c
+        let pb = a - c
+        let pc = pa + pb
+        if (pa < 0) pa = -pa
+        if (pb < 0) pb = -pb
+        if (pc < 0) pc = -pc
+        cur[i] = cur[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)
+      }
+      break
+  }
+}
+
+/** 16-bit sample to 8 bits, rounded: round(v * 255 / 65535). */
+const to8 = (v: number): number => (v * 255 + 32895) >> 16
+
+/**
+ * Converts n pixels of an unfiltered scanline (from src[off]) to RGBA8 at dst[d].
+ * One loop per format so the inner loops carry no format branches.
+ */
+export function convertRow(
+  src: Uint8Array,
+  off: number,
+  n: number,
+  dst: Uint8Array,
+  d: number,
+  colorType: number,
+  bitDepth: number,
+  tr: Transparency,
+): void {
+  const kr = tr.keyR
+  const kg = tr.keyG
+  const kb = tr.keyB
+  switch (colorType) {
+    case 0: {
+      if (bitDepth === 8) {
+        for (let i = 0; i < n; i++, d += 4) {
+          const g = src[off + i]!
+          dst[d] = dst[d + 1] = dst[d + 2] = g
+          dst[d + 3] = g === kr ? 0 : 255
+        }
+      } else if (bitDepth === 16) {
+        for (let i = 0, s = off; i < n; i++, s += 2, d += 4) {
+          const v = (src[s]! << 8) | src[s + 1]!
+          dst[d] = dst[d + 1] = dst[d + 2] = to8(v)
+          dst[d + 3] = v === kr ? 0 : 255
+        }
+      } else {
+        const mask = (1 << bitDepth) - 1
+        const scale = 255 / mask
+        for (let i = 0, bit = 0; i < n; i++, bit += bitDepth, d += 4) {
+          const v = (src[off + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & mask
+          dst[d] = dst[d + 1] = dst[d + 2] = v * scale
+          dst[d + 3] = v === kr ? 0 : 255
+        }
+      }
+      return
+    }
+    case 2: {
+      if (bitDepth === 8) {
+        for (let i = 0, s = off; i < n; i++, s += 3, d += 4) {
+          const r = src[s]!
+          const g = src[s + 1]!
+          const b = src[s + 2]!
+          dst[d] = r
+          dst[d + 1] = g
+          dst[d + 2] = b
+          dst[d + 3] = r === kr && g === kg && b === kb ? 0 : 255
+        }
+      } else {
+        for (let i = 0, s = off; i < n; i++, s += 6, d += 4) {
+          const r = (src[s]! << 8) | src[s + 1]!
+          const g = (src[s + 2]! << 8) | src[s + 3]!
+          const b = (src[s + 4]! << 8) | src[s + 5]!
+          dst[d] = to8(r)
+          dst[d + 1] = to8(g)
+          dst[d + 2] = to8(b)
+          dst[d + 3] = r === kr && g === kg && b === kb ? 0 : 255
+        }
+      }
+      return
+    }
+    case 3: {
+      const pal = tr.palette!
+      const size = tr.paletteSize
+      const mask = (1 << bitDepth) - 1
+      for (let i = 0, bit = 0; i < n; i++, bit += bitDepth, d += 4) {
+        const idx = bitDepth === 8 ? src[off + i]! : (src[off + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & mask
+        if (idx >= size) throw new ImageDecodeError(`Palette index ${idx} out of range (palette has ${size} entries)`)
+        const p = idx * 4
+        dst[d] = pal[p]!
+        dst[d + 1] = pal[p + 1]!
+        dst[d + 2] = pal[p + 2]!
+        dst[d + 3] = pal[p + 3]!
+      }
+      return
+    }
+    case 4: {
+      if (bitDepth === 8) {
+        for (let i = 0, s = off; i < n; i++, s += 2, d += 4) {
+          dst[d] = dst[d + 1] = dst[d + 2] = src[s]!
+          dst[d + 3] = src[s + 1]!
+        }
+      } else {
+        for (let i = 0, s = off; i < n; i++, s += 4, d += 4) {
+          dst[d] = dst[d + 1] = dst[d + 2] = to8((src[s]! << 8) | src[s + 1]!)
+          dst[d + 3] = to8((src[s + 2]! << 8) | src[s + 3]!)
+        }
+      }
+      return
+    }
+    case 6: {
+      if (bitDepth === 8) {
+        dst.set(src.subarray(off, off + n * 4), d)
+      } else {
+        for (let i = 0, s = off; i < n * 4; i++, s += 2) dst[d + i] = to8((src[s]! << 8) | src[s + 1]!)
+      }
+      return
+    }
+  }
+}
+
+/*
+ * Accumulators. Non-interlaced rows arrive in order, so a single output row is summed at a time
+ * and each run of k source pixels is added up in registers first. Interlaced passes jump around,
+ * so every pixel goes through xmap into an accumulator covering the whole reduced image.
+ * Alpha-weighted variants sum c*a and a, so transparent pixels carry no colour into the average.
+ */
+
+function accumulateRunsOpaque(src: Uint8Array, off: number, stride: number, n: number, k: number, acc: Acc): void {
+  for (let x = 0, s = off, o = 0; x < n; o += 4) {
+    const end = Math.min(x + k, n)
+    let r = 0
+    let g = 0
+    let b = 0
+    for (; x < end; x++, s += stride) {
+      r += src[s]!
+      g += src[s + 1]!
+      b += src[s + 2]!
+    }
+    acc[o] = acc[o]! + r
+    acc[o + 1] = acc[o + 1]! + g
+    acc[o + 2] = acc[o + 2]! + b
+  }
+}
+
+function accumulateRunsAlpha(src: Uint8Array, off: number, n: number, k: number, acc: Acc): void {
+  for (let x = 0, s = off, o = 0; x < n; o += 4) {
+    const end = Math.min(x + k, n)
+    let r = 0
+    let g = 0
+    let b = 0
+    let a = 0
+    for (; x < end; x++, s += 4) {
+      const al = src[s + 3]!
+      r += src[s]! * al
+      g += src[s + 1]! * al
+      b += src[s + 2]! * al
+      a += al
+    }
+    acc[o] = acc[o]! + r
+    acc[o + 1] = acc[o + 1]! + g
+    acc[o + 2] = acc[o + 2]! + b
+    acc[o + 3] = acc[o + 3]! + a
+  }
+}
+
+function accumulateMappedOpaque(
+  src: Uint8Array,
+  off: number,
+  stride: number,
+  n: number,
+  x0: number,
+  dx: number,
+  xmap: Int32Array,
+  acc: Acc,
+  base: number,
+): void {
+  for (let i = 0, s = off, x = x0; i < n; i++, s += stride, x += dx) {
+    const o = base + xmap[x]!
+    acc[o] = acc[o]! + src[s]!
+    acc[o + 1] = acc[o + 1]! + src[s + 1]!
+    acc[o + 2] = acc[o + 2]! + src[s + 2]!
+  }
+}
+
+function accumulateMappedAlpha(
+  src: Uint8Array,
+  off: number,
+  n: number,
+  x0: number,
+  dx: number,
+  xmap: Int32Array,
+  acc: Acc,
+  base: number,
+): void {
+  for (let i = 0, s = off, x = x0; i < n; i++, s += 4, x += dx) {
+    const o = base + xmap[x]!
+    const al = src[s + 3]!
+    acc[o] = acc[o]! + src[s]! * al
+    acc[o + 1] = acc[o + 1]! + src[s + 1]! * al
+    acc[o + 2] = acc[o + 2]! + src[s + 2]! * al
+    acc[o + 3] = acc[o + 3]! + al
+  }
+}
