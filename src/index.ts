@@ -1,0 +1,16 @@
+import { app } from './api/app'
+import { DEAD_LETTER_QUEUE, processDeadLetters, processVariantBatch } from './processor/consumer'
+import { repairStuck } from './repair/repair'
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env, _ctx) {
+    if (batch.queue === DEAD_LETTER_QUEUE) await processDeadLetters(batch, env)
+    else await processVariantBatch(batch, env)
+  },
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(repairStuck(env))
+  },
+} satisfies ExportedHandler<Env>
+
+export type { AppType } from './api/app'

@@ -1,0 +1,121 @@
+/**
+ * What an uploaded file is, read from its bytes alone: the client's
+ * Content-Type and file name are never trusted.
+ */
+export type ImageFormat = 'jpeg' | 'png'
+
+export interface ImageHeader {
+  format: ImageFormat
+  /** Size as stored in the file (before EXIF orientation). */
+  width: number
+  height: number
+  /** EXIF orientation 1..8 (1 when absent or unreadable). */
+  orientation: number
+  /** Progressive JPEGs need all coefficients in memory while decoding. */
+  progressive: boolean
+}
+
+export type SniffResult =
+  | { ok: true; header: ImageHeader }
+  | { ok: false; reason: 'unsupported' | 'unreadable'; detail: string }
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+
+export function sniffImage(bytes: Uint8Array): SniffResult {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return readJpeg(bytes)
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return readPng(bytes)
+  return { ok: false, reason: 'unsupported', detail: 'Only JPEG and PNG images are accepted.' }
+}
+
+const unreadable = (detail: string): SniffResult => ({ ok: false, reason: 'unreadable', detail })
+
+function readPng(b: Uint8Array): SniffResult {
+  // IHDR must be the first chunk: length 13 at offset 8, type at 12.
+  if (b.length < 33) return unreadable('The PNG file is truncated before its IHDR header.')
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  const type = String.fromCharCode(b[12]!, b[13]!, b[14]!, b[15]!)
+  if (type !== 'IHDR' || view.getUint32(8) !== 13) return unreadable('The PNG file does not start with an IHDR header.')
+  const width = view.getUint32(16)
+  const height = view.getUint32(20)
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
+    return unreadable('The PNG header has an invalid width or height.')
+  }
+  return { ok: true, header: { format: 'png', width, height, orientation: pngOrientation(b, view), progressive: false } }
+}
+
+/** Orientation from an eXIf chunk placed before the image data, if any. */
+function pngOrientation(b: Uint8Array, view: DataView): number {
+  let pos = 8
+  while (pos + 12 <= b.length) {
+    const length = view.getUint32(pos)
+    const type = String.fromCharCode(b[pos + 4]!, b[pos + 5]!, b[pos + 6]!, b[pos + 7]!)
+    if (type === 'IDAT' || type === 'IEND') return 1
+    if (type === 'eXIf') return tiffOrientation(b, pos + 8, Math.min(pos + 8 + length, b.length))
+    pos += 12 + length
+  }
+  return 1
+}
+
+// SOF markers carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
+const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc
+
+function readJpeg(b: Uint8Array): SniffResult {
+  let pos = 2
+  let orientation = 1
+  while (pos < b.length) {
+    if (b[pos] !== 0xff) return unreadable('The JPEG file has a malformed marker before its frame header.')
+    // Fill bytes (0xFF padding) may precede a marker.
+    while (pos < b.length && b[pos] === 0xff) pos++
+    const marker = b[pos++]
+    if (marker === undefined) break
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue
+    if (marker === 0xd9 || marker === 0xda) return unreadable('The JPEG file has no frame header before its image data.')
+    if (pos + 2 > b.length) break
+    const length = (b[pos]! << 8) | b[pos + 1]!
+    if (length < 2) return unreadable('The JPEG file has a malformed segment length.')
+    const start = pos + 2
+    const end = pos + length
+    if (marker === 0xe1 && orientation === 1 && end <= b.length && isExif(b, start)) {
+      orientation = tiffOrientation(b, start + 6, end)
+    }
+    if (isSof(marker)) {
+      if (start + 5 > b.length) break
+      const height = (b[start + 1]! << 8) | b[start + 2]!
+      const width = (b[start + 3]! << 8) | b[start + 4]!
+      if (width === 0 || height === 0) return unreadable('The JPEG frame header has a zero width or height.')
+      const progressive = marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce
+      return { ok: true, header: { format: 'jpeg', width, height, orientation, progressive } }
+    }
+    pos = end
+  }
+  return unreadable('The JPEG file ends before its frame header.')
+}
+
+const isExif = (b: Uint8Array, p: number) =>
+  b[p] === 0x45 && b[p + 1] === 0x78 && b[p + 2] === 0x69 && b[p + 3] === 0x66 && b[p + 4] === 0 && b[p + 5] === 0
+
+/** Tag 0x0112 of IFD0 in a TIFF structure spanning [start, end); 1 when absent or malformed. */
+export function tiffOrientation(b: Uint8Array, start: number, end: number): number {
+  if (end - start < 8) return 1
+  const little = b[start] === 0x49 && b[start + 1] === 0x49
+  if (!little && !(b[start] === 0x4d && b[start + 1] === 0x4d)) return 1
+  const view = new DataView(b.buffer, b.byteOffset + start, end - start)
+  const u16 = (o: number) => view.getUint16(o, little)
+  if (u16(2) !== 42) return 1
+  const ifd = view.getUint32(4, little)
+  if (ifd + 2 > view.byteLength) return 1
+  const count = u16(ifd)
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + i * 12
+    if (entry + 12 > view.byteLength) return 1
+    if (u16(entry) === 0x0112) {
+      const value = u16(entry + 8)
+      return value >= 1 && value <= 8 ? value : 1
+    }
+  }
+  return 1
+}
+
+/** Orientations 5..8 swap width and height when displayed. */
+export const displayedSize = (h: Pick<ImageHeader, 'width' | 'height' | 'orientation'>) =>
+  h.orientation >= 5 ? { width: h.height, height: h.width } : { width: h.width, height: h.height }

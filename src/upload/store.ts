@@ -1,0 +1,103 @@
+import { and, eq } from 'drizzle-orm'
+import { db } from '../db/client'
+import { imageVariants, images, type ImageRow, type VariantRow } from '../db/schema'
+import { contentTypeFor, extensionFor, fileKey } from '../delivery/keys'
+import { newId, sha256Hex } from '../lib/crypto'
+import { ProblemError } from '../lib/problem'
+import type { VariantMessage } from '../variant/message'
+import { PRESETS, fitWithin } from '../variant/presets'
+import { displayedSize, type ImageHeader } from './sniff'
+
+/** Objects are immutable: the key changes whenever the content does. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable'
+
+export interface StoredUpload {
+  image: ImageRow
+  variants: VariantRow[]
+}
+
+/**
+ * Stores an accepted upload: the original into R2 (R2 checks our SHA-256),
+ * then the image and variant rows in one D1 batch, then one queue message
+ * per variant. A failure before the rows exist removes the object, so nothing
+ * is left half-written; a failed enqueue leaves the image in `draft` for the
+ * repair job instead of failing an upload that is already safely stored.
+ */
+export async function storeUpload(env: Env, userId: string, bytes: Uint8Array, header: ImageHeader, fileName: string | null): Promise<StoredUpload> {
+  const id = newId()
+  const sha256 = await sha256Hex(bytes)
+  const shown = displayedSize(header)
+  const ext = extensionFor(header.format)
+  const contentType = contentTypeFor(ext)
+  const key = fileKey(id, 'original', shown.width, shown.height, sha256, ext)
+  const now = Date.now()
+
+  try {
+    await env.IMAGES.put(key, bytes, {
+      sha256,
+      httpMetadata: { contentType, cacheControl: IMMUTABLE },
+      customMetadata: { sha256, imageId: id },
+    })
+  } catch (err) {
+    console.error(JSON.stringify({ event: 'upload.r2_put_failed', imageId: id, error: String(err) }))
+    throw new ProblemError(503, 'unavailable', 'The image could not be stored. Please retry.', { 'retry-after': '5' })
+  }
+
+  const image: ImageRow = {
+    id,
+    userId,
+    imagePath: key,
+    width: shown.width,
+    height: shown.height,
+    status: 'draft',
+    fileName,
+    contentType,
+    bytes: bytes.byteLength,
+    sha256,
+    orientation: header.orientation,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  const variants: VariantRow[] = PRESETS.map((preset) => ({
+    id: newId(),
+    originalImageId: id,
+    name: preset.name,
+    imagePath: null,
+    ...fitWithin(shown, preset),
+    status: 'processing',
+    contentType,
+    bytes: null,
+    sha256: null,
+    error: null,
+    repairs: 0,
+    updatedAt: now,
+  }))
+
+  const database = db(env.DB)
+  try {
+    await database.batch([database.insert(images).values(image), database.insert(imageVariants).values(variants)])
+  } catch (err) {
+    console.error(JSON.stringify({ event: 'upload.d1_insert_failed', imageId: id, error: String(err) }))
+    // If this delete fails too, the repair job sweeps objects that have no row.
+    await env.IMAGES.delete(key).catch(() => {})
+    throw new ProblemError(503, 'unavailable', 'The image could not be recorded. Please retry.', { 'retry-after': '5' })
+  }
+
+  try {
+    await enqueueVariants(env, id, variants)
+    await database.update(images).set({ status: 'processing', updatedAt: Date.now() }).where(and(eq(images.id, id), eq(images.status, 'draft')))
+    image.status = 'processing'
+  } catch (err) {
+    // Stored safely; the repair job enqueues drafts it finds later.
+    console.error(JSON.stringify({ event: 'upload.enqueue_failed', imageId: id, error: String(err) }))
+  }
+  return { image, variants }
+}
+
+export async function enqueueVariants(env: Env, imageId: string, variants: Pick<VariantRow, 'id' | 'name'>[]) {
+  if (variants.length === 0) return
+  await env.VARIANT_QUEUE.sendBatch(
+    variants.map((v) => ({ body: { imageId, variantId: v.id, preset: v.name } as VariantMessage, contentType: 'json' as const })),
+  )
+}

@@ -1,0 +1,69 @@
+import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from 'cloudflare:test'
+import { env, exports } from 'cloudflare:workers'
+import { vi } from 'vitest'
+import worker from '../src/index'
+import { sha256Hex } from '../src/lib/crypto'
+
+export const BASE = 'https://images.test'
+
+/** A user with a fresh token, written straight into D1 the way `npm run user:create` does. */
+export async function createUser(name = 'alice'): Promise<{ userId: string; token: string }> {
+  const userId = crypto.randomUUID()
+  const token = 'img_' + crypto.randomUUID().replaceAll('-', '') + crypto.randomUUID().replaceAll('-', '')
+  await env.DB.batch([
+    env.DB.prepare('INSERT INTO users (id, name) VALUES (?, ?)').bind(userId, name),
+    env.DB.prepare('INSERT INTO api_tokens (id, user_id, token_hash) VALUES (?, ?, ?)').bind(crypto.randomUUID(), userId, await sha256Hex(token)),
+  ])
+  return { userId, token }
+}
+
+export function uploadRequest(token: string | null, file: Uint8Array | null, opts: { fileName?: string; name?: string; type?: string } = {}) {
+  const form = new FormData()
+  if (file) form.append('file', new Blob([file], { type: opts.type ?? 'application/octet-stream' }), opts.name ?? 'photo.jpg')
+  if (opts.fileName !== undefined) form.append('fileName', opts.fileName)
+  const headers: Record<string, string> = {}
+  if (token) headers.authorization = `Bearer ${token}`
+  return new Request(`${BASE}/images`, { method: 'POST', headers, body: form })
+}
+
+export const call = (req: Request | string, init?: RequestInit) => exports.default.fetch(typeof req === 'string' ? new Request(`${BASE}${req}`, init) : req)
+
+/**
+ * Records every message the app sends to the variant queue, while still
+ * sending it: the API config has no consumer, so tests feed what was really
+ * sent to `queue()` themselves, deterministically.
+ */
+export function captureQueue() {
+  const sent: unknown[] = []
+  const real = env.VARIANT_QUEUE.sendBatch.bind(env.VARIANT_QUEUE)
+  const spy = vi.spyOn(env.VARIANT_QUEUE, 'sendBatch').mockImplementation(async (messages, options) => {
+    const result = await real(messages, options)
+    for (const m of messages) sent.push(m.body)
+    return result
+  })
+  return {
+    sent,
+    /** Takes what was sent so far. */
+    take: () => sent.splice(0, sent.length),
+    restore: () => spy.mockRestore(),
+  }
+}
+
+let seq = 0
+/** Runs the Worker's queue handler on a batch, the way the Queues runtime would. */
+export async function runQueue(bodies: unknown[], queue = 'image-variants', attempts = 1): Promise<QueueResult> {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body) => ({ id: `m${++seq}`, timestamp: new Date(), attempts, body })),
+  )
+  const ctx = createExecutionContext()
+  await worker.queue(batch, env, ctx)
+  return getQueueResult(batch, ctx)
+}
+
+export async function storageCounts() {
+  const objects = await env.IMAGES.list()
+  const images = await env.DB.prepare('SELECT COUNT(*) AS n FROM images').first<number>('n')
+  const variants = await env.DB.prepare('SELECT COUNT(*) AS n FROM image_variants').first<number>('n')
+  return { objects: objects.objects.length, images, variants }
+}

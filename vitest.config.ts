@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+/** workerd has no file system: pack test/fixtures into one blob plus an index of [offset, length]. */
+function packFixtures(root: string) {
+  const index: Record<string, [number, number]> = {}
+  const parts: Buffer[] = []
+  let offset = 0
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) walk(path)
+      else {
+        const bytes = readFileSync(path)
+        index[relative(root, path)] = [offset, bytes.length]
+        parts.push(bytes)
+        offset += bytes.length
+      }
+    }
+  }
+  walk(root)
+  return { index, blob: new Uint8Array(Buffer.concat(parts)) }
+}
+
+// Unit and integration tests run inside workerd with real local D1, R2 and
+// Queues. The config under test is the API Worker's, which declares no queue
+// consumer, so tests drive `queue()` by hand and nothing races them.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations('./migrations')
+  const fixtures = packFixtures('./test/fixtures')
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations, FIXTURE_INDEX: fixtures.index },
+          dataBlobBindings: { FIXTURES: fixtures.blob },
+        },
+      }),
+    ],
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      exclude: ['test/e2e/**'],
+      setupFiles: ['./test/setup.ts'],
+      testTimeout: 60_000,
+    },
+  }
+})
