@@ -104,3 +104,31 @@ export async function inflateStream(
     throw new ImageDecodeError(`Corrupt zlib data in IDAT: ${e instanceof Error ? e.message : String(e)}`)
   }
 }
+
+let strictInflate: boolean | undefined
+
+/**
+ * Whether this runtime's DecompressionStream rejects bytes after the end of the zlib stream:
+ * workerd does under strict_compression_checks (the default since compatibility date 2023-08-01),
+ * Node 20 silently ignores them. Probed once per isolate; only the settled boolean is cached,
+ * since workerd must not share a pending promise between requests.
+ */
+export async function rejectsTrailingData(): Promise<boolean> {
+  if (strictInflate === undefined) {
+    // zlib stream of empty input, then one stray byte
+    const bytes = new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00])
+    const ds = new DecompressionStream('deflate')
+    const writer = ds.writable.getWriter()
+    const reader = ds.readable.getReader()
+    const writing = writer.write(bytes).then(() => writer.close())
+    writing.catch(() => {})
+    try {
+      while (!(await reader.read()).done);
+      await writing
+      strictInflate = false
+    } catch {
+      strictInflate = true
+    }
+  }
+  return strictInflate
+}
