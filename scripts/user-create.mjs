@@ -9,7 +9,8 @@ const remote = args.includes('--remote')
 // --persist-to <dir>: the local state folder, when wrangler dev was started with one (tests do).
 const persistAt = args.indexOf('--persist-to')
 const persistTo = persistAt >= 0 ? args[persistAt + 1] : undefined
-const name = args.filter((a, i) => a !== '--remote' && i !== persistAt && i !== persistAt + 1).join(' ').trim()
+const optionIndexes = new Set(persistAt >= 0 ? [persistAt, persistAt + 1] : [])
+const name = args.filter((a, i) => a !== '--remote' && !optionIndexes.has(i)).join(' ').trim()
 if (!name || (persistAt >= 0 && !persistTo)) {
   console.error('Usage: npm run user:create -- <name> [--remote | --persist-to <dir>]')
   process.exit(2)
