@@ -31,7 +31,6 @@ export class ByteReader {
       try {
         r = await this.reader.read()
       } catch (e) {
-        this.reader = null
         throw new ImageDecodeError(`Reading the PNG stream failed: ${String(e)}`)
       }
       if (r.done) {
@@ -42,6 +41,11 @@ export class ByteReader {
       this.pos = 0
     }
     return true
+  }
+
+  /** True once the whole input has been read. */
+  get exhausted(): boolean {
+    return this.reader === null && this.pos >= this.buf.length
   }
 
   /** Up to `max` (>= 1) bytes as a view into the source; throws at the end of the input. */

@@ -35,8 +35,6 @@ export interface DecodedPng {
 }
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10]
-/** Compressed bytes per write to the inflater: bounds what one write can inflate to in workerd. */
-const PIECE = 16 * 1024
 /** A scanline this long means a pathological width; refuse rather than try to allocate rows. */
 const MAX_ROW_BYTES = 64 * 1024 * 1024
 const MAX_EXIF = 1024 * 1024
@@ -96,8 +94,8 @@ interface ChunkHeader {
 }
 
 async function decode(input: ByteReader, minWidth: number, minHeight: number, maxPixels: number): Promise<DecodedPng> {
-  const sig = await input.readExact(8).catch(() => {
-    throw new ImageDecodeError('Not a PNG file: too short')
+  const sig = await input.readExact(8).catch((e: unknown) => {
+    throw input.exhausted ? new ImageDecodeError('Not a PNG file: too short') : e
   })
   checkSignature(sig)
 
@@ -168,14 +166,16 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
         sink = rows
         const idat = new IdatReader(input, h)
         await inflateStream(
-          () => idat.next(),
+          (max) => idat.next(max),
           (bytes) => rows.push(bytes),
         )
         rows.finish()
         // The platform checks the Adler-32 trailer but may silently ignore bytes after it (Node
         // does). If the zlib stream ended before the IDAT data did, the last four bytes of IDAT
         // are not the trailer.
-        if (checkAdler && idat.tail !== rows.adler) throw new ImageDecodeError('Unexpected data after the end of the zlib stream in IDAT')
+        if (checkAdler && idat.tail !== rows.adler) {
+          throw new ImageDecodeError('Unexpected data after the end of the zlib stream in IDAT')
+        }
         pending = idat.after
         break
       }
@@ -222,11 +222,12 @@ class IdatReader {
     this.crc = first.crc
   }
 
-  async next(): Promise<Uint8Array | null> {
+  /** The next piece of at most `max` bytes, or null after the last IDAT chunk. */
+  async next(max: number): Promise<Uint8Array | null> {
     for (;;) {
       if (this.after) return null
       if (this.remaining > 0) {
-        const s = await this.input.readSome(Math.min(this.remaining, PIECE))
+        const s = await this.input.readSome(Math.min(this.remaining, max))
         this.crc = crc32(this.crc, s)
         this.remaining -= s.length
         for (let i = Math.max(0, s.length - 4); i < s.length; i++) this.tail = ((this.tail << 8) | s[i]!) >>> 0

@@ -2,6 +2,14 @@ import { ImageDecodeError } from '../errors'
 
 /** Output buffer for BYOB reads; one buffer is handed back and forth for the whole image. */
 const READ_SIZE = 64 * 1024
+/**
+ * Compressed bytes per write. The upper bound caps what one write can inflate to (deflate
+ * expands at most ~1032x, so 16 MiB); below it pieces shrink with the observed ratio so that a
+ * piece inflates to about TARGET_OUTPUT, which keeps very compressible images cheap in memory.
+ */
+const MAX_PIECE = 16 * 1024
+const MIN_PIECE = 1024
+const TARGET_OUTPUT = 256 * 1024
 
 type Step =
   | { kind: 'read'; done: boolean; value: Uint8Array | undefined }
@@ -12,17 +20,18 @@ type Step =
  * Inflates a zlib stream with the platform's DecompressionStream, pulling compressed pieces from
  * `next` (null = end of input) and pushing inflated bytes to `onData` as they come.
  *
- * Flow control. Node's DecompressionStream has backpressure, but workerd's has none: each write
- * inflates its whole input into an internal buffer at once, so writing ahead of the reader would
- * buffer the entire decoded image. So exactly one read is always pending, at most one write is in
- * flight, and (where the readable supports BYOB reads, i.e. workerd) a new piece is written only
- * once a read came back shorter than its buffer, which there means the inflated output was drained.
- * Buffered output is then bounded by what one piece inflates to. BYOB also lets one 64 KiB buffer
- * be reused for every read. If a read came back exactly full and nothing more arrives, the drained
- * state is unknowable; a zero-delay timer breaks that rare tie instead of deadlocking.
+ * Flow control. A DecompressionStream inflates each written chunk completely into its output
+ * queue, and workerd's resolves writes at once (it has no backpressure), so writing ahead of the
+ * reader would queue the entire decoded image. Hence: exactly one read is always pending, at most
+ * one write is in flight, pieces are small (see MAX_PIECE), and where the readable supports BYOB
+ * reads (workerd) a new piece is written only once a read came back shorter than its buffer,
+ * which there means the queue is empty. BYOB also lets one 64 KiB buffer serve every read.
+ * After an exactly full read, or a piece that inflated to nothing, "drained" cannot be observed;
+ * a zero-delay timer then stands in, rather than waiting forever. Elsewhere (Node) the next piece
+ * is written as soon as the previous write resolves.
  */
 export async function inflateStream(
-  next: () => Promise<Uint8Array | null>,
+  next: (maxBytes: number) => Promise<Uint8Array | null>,
   onData: (bytes: Uint8Array) => void,
 ): Promise<void> {
   const ds = new DecompressionStream('deflate')
@@ -40,10 +49,16 @@ export async function inflateStream(
     const p = byob ? byob.read(view!) : plain!.read()
     return p.then((r) => ({ kind: 'read', done: r.done, value: r.value }))
   }
+  let written = 0
+  let produced = 0
   const startWrite = async (): Promise<Step> => {
-    const piece = await next()
-    if (piece) await writer.write(piece)
-    else await writer.close()
+    // Until output is seen, assume the worst, so the first piece is small.
+    const ratio = produced ? produced / written : 1032
+    const piece = await next(Math.max(MIN_PIECE, Math.min(MAX_PIECE, Math.floor(TARGET_OUTPUT / ratio))))
+    if (piece) {
+      written += piece.length
+      await writer.write(piece)
+    } else await writer.close()
     return { kind: 'wrote', last: piece === null }
   }
 
@@ -79,12 +94,13 @@ export async function inflateStream(
           const w = writing ? await writing : null
           if (w?.kind === 'wrote' && w.last) inputDone = true
           while (!inputDone) {
-            if (await next()) throw new ImageDecodeError('Unexpected data after the end of the zlib stream in IDAT')
+            if (await next(MAX_PIECE)) throw new ImageDecodeError('Unexpected data after the end of the zlib stream in IDAT')
             inputDone = true
           }
           return
         }
         const value = step.value!
+        produced += value.length
         if (value.length) onData(value)
         if (byob) {
           drained = value.length < READ_SIZE
