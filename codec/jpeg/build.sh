@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds src/processor/jpeg/jpeg_dec.wasm from codec/jpeg/decoder.c and
+# Builds src/processor/jpeg/jpeg_dec.wasm (JPEG decoder, JPEG encoder and
+# Lanczos resampler: codec/jpeg/{decoder,encoder,resize}.c) from
 # Debian bookworm's libjpeg-turbo source, with Debian's emscripten (3.1.6).
 # Run by hand (as root, or with sudo available for apt) on Debian 12:
 #   codec/jpeg/build.sh
@@ -64,11 +65,11 @@ export NODE_PATH=/usr/share/nodejs
 NODE_BIN="$(command -v node)"
 emcmake cmake -S "$SRC" -B "$WORK/build" \
   -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_C_FLAGS="-O3" \
+  -DCMAKE_C_FLAGS="-O3 -msimd128" \
   -DCMAKE_CROSSCOMPILING_EMULATOR="$NODE_BIN;--no-experimental-fetch" \
   -DWITH_SIMD=0 -DENABLE_SHARED=0 -DENABLE_STATIC=1 \
   -DWITH_TURBOJPEG=0 -DWITH_JAVA=0 -DWITH_12BIT=0 \
-  -DWITH_ARITH_DEC=1 -DWITH_ARITH_ENC=0
+  -DWITH_ARITH_DEC=1 -DWITH_ARITH_ENC=0 -DWITH_MEM_SRCDST=1
 cmake --build "$WORK/build" --target jpeg-static -j"$(nproc)"
 
 # 4. Link the decoder. Standalone wasm, no JS glue: the only imports are a few
@@ -78,9 +79,10 @@ cmake --build "$WORK/build" --target jpeg-static -j"$(nproc)"
 # A JS "library" entry is how emcc 3.1.6 learns that env.jd_fill is an import.
 echo 'mergeInto(LibraryManager.library, { jd_fill: function () {} });' > "$WORK/imports.js"
 mkdir -p "$(dirname "$OUT")"
-emcc -O3 -sSUPPORT_LONGJMP=wasm \
+# -msimd128: WASM SIMD (Node 20, workerd) for the resampler's inner loops.
+emcc -O3 -msimd128 -sSUPPORT_LONGJMP=wasm \
   -I"$SRC" -I"$WORK/build" \
-  "$HERE/decoder.c" "$WORK/build/libjpeg.a" \
+  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$WORK/build/libjpeg.a" \
   --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB \
   --js-library "$WORK/imports.js" \

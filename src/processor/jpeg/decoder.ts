@@ -38,7 +38,8 @@ export interface JpegDecoderOptions {
    * Cap on libjpeg's coefficient buffers, which only progressive/multi-scan
    * files need (about 3 bytes per pixel for 4:2:0, 6 for 4:4:4). Over it the
    * file is refused with ImageDecodeError instead of growing WASM memory and
-   * risking the isolate's 128 MB limit. Default 64 MiB (~21 MP progressive 4:2:0).
+   * risking the isolate's 128 MB limit. Default 48 MiB: a 16 MP progressive
+   * 4:2:0 file (MAX_PROGRESSIVE_PIXELS), 8 MP at 4:4:4.
    */
   maxCoefficientBytes?: number
   /** Re-instantiate at the next decode once WASM memory exceeds this (default 32 MiB). */
@@ -47,7 +48,7 @@ export interface JpegDecoderOptions {
 
 /** Header pixel count above which decode refuses, before allocating anything. */
 export const MAX_PIXELS = 100_000_000
-const DEFAULT_MAX_COEFFICIENT_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_COEFFICIENT_BYTES = 48 * 1024 * 1024
 const DEFAULT_RECYCLE_ABOVE_BYTES = 32 * 1024 * 1024
 
 /**
@@ -69,7 +70,7 @@ export function chooseScale(
   return { num: 8, denom: 8 }
 }
 
-/** The C exports (codec/jpeg/decoder.c). Negative results mean "error, see jd_message". */
+/** The C exports (codec/jpeg/*.c). Negative results mean "error, see jd_message / je_message". */
 interface Exports {
   memory: WebAssembly.Memory
   _initialize(): void
@@ -80,7 +81,36 @@ interface Exports {
   jd_header(maxCoefficientBytes: number): number
   jd_start(scaleNum: number): number
   jd_read(): number
+  // encoder.c
+  je_encode(rgba: number, width: number, height: number, quality: number): number
+  je_output(): number
+  je_message(): number
+  je_release(): void
+  // resize.c
+  rs_new(inWidth: number, inHeight: number, outWidth: number, outHeight: number, premultiply: number): number
+  rs_push(resizer: number, rows: number, count: number): number
+  rs_output(resizer: number): number
+  rs_free(resizer: number): void
+  mem_alloc(bytes: number): number
+  mem_free(ptr: number): void
 }
+
+/**
+ * An RGBA image living in the codec's WASM memory (a resizer's output), so
+ * decode -> resize -> encode never copies pixels through JS. Valid until
+ * released; release every one (render.ts does, in a finally).
+ */
+export interface WasmImage {
+  readonly width: number
+  readonly height: number
+  /** The resizer owning the pixels (0 once released). */
+  handle: number
+  /** Which instance it lives in: a handle from a replaced instance is dead. */
+  readonly epoch: number
+}
+
+/** Rows handed to the resampler per call when the pixels come from JS. */
+const STRIP_ROWS = 16
 
 // Layout of the int32 array at jd_info().
 const I_WIDTH = 0
@@ -102,8 +132,15 @@ const EMPTY = new Uint8Array(0)
 /** An error the C side reported cleanly (its state is already reset). */
 class CodecError extends ImageDecodeError {}
 
+/**
+ * One instance of the codec module: libjpeg-turbo's decoder and encoder and a
+ * streaming Lanczos-3 resampler sharing one WASM memory.
+ */
 export class JpegDecoder {
   private x!: Exports
+  /** Jobs holding WasmImages: the instance is only ever replaced when none does. */
+  private jobs = 0
+  private epoch = 0
   /** Set when a call into WASM ended abnormally (trap, throw from an import). */
   private broken = false
   private input: Uint8Array = EMPTY
@@ -174,12 +211,153 @@ export class JpegDecoder {
   }
 
   /**
+   * Decodes at the smallest DCT scale covering `min` and streams the rows
+   * straight into a resampler making `out`, all inside WASM memory: the
+   * decoded image never exists whole, only `out` does.
+   */
+  decodeResized(bytes: Uint8Array, min: { width: number; height: number }, out: { width: number; height: number }): WasmImage {
+    return this.run(bytes, () => {
+      const x = this.x
+      this.check(x.jd_header(this.maxCoefficientBytes))
+      const { width, height } = this.info()
+      if (width * height > this.maxPixels) {
+        x.jd_abort()
+        throw new CodecError(`JPEG is ${width}x${height}, over the ${this.maxPixels} pixel limit`)
+      }
+      const scale = chooseScale(width, height, min.width, min.height)
+      this.check(x.jd_start(scale.num))
+      const { outWidth, outHeight } = this.info()
+      const resizer = x.rs_new(outWidth, outHeight, out.width, out.height, 0)
+      if (!resizer) throw new Error('out of memory for the resampler')
+      let y = 0
+      try {
+        for (;;) {
+          const rows = this.check(x.jd_read())
+          if (rows === 0) break
+          if (y + rows > outHeight) throw new Error('decoder returned too many rows')
+          x.rs_push(resizer, x.jd_buffer(), rows)
+          y += rows
+        }
+        if (y !== outHeight) throw new Error(`decoder returned ${y} of ${outHeight} rows`)
+      } catch (error) {
+        x.rs_free(resizer)
+        throw error
+      }
+      return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
+    })
+  }
+
+  /** Lanczos-3 resample of RGBA pixels held by JS, fed to WASM a strip at a time (never copied whole). */
+  resizePixels(src: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }, out: { width: number; height: number }, premultiply: boolean): WasmImage {
+    const x = this.healthy()
+    const stride = src.width * 4
+    const resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
+    const strip = resizer ? x.mem_alloc(stride * STRIP_ROWS) : 0
+    try {
+      if (!resizer || !strip) throw new Error('out of memory for the resampler')
+      for (let y = 0; y < src.height; y += STRIP_ROWS) {
+        const rows = Math.min(STRIP_ROWS, src.height - y)
+        new Uint8Array(x.memory.buffer, strip, rows * stride).set(src.data.subarray(y * stride, (y + rows) * stride))
+        x.rs_push(resizer, strip, rows)
+      }
+    } catch (error) {
+      if (resizer) x.rs_free(resizer)
+      throw this.fail(error)
+    } finally {
+      if (strip) x.mem_free(strip)
+    }
+    return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
+  }
+
+  /** Lanczos-3 resample of an image already in WASM memory (the cascade large -> medium -> thumb). */
+  resize(src: WasmImage, out: { width: number; height: number }, premultiply: boolean): WasmImage {
+    const x = this.healthy()
+    this.live(src)
+    const resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
+    if (!resizer) throw this.fail(new Error('out of memory for the resampler'))
+    x.rs_push(resizer, x.rs_output(src.handle), src.height)
+    return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
+  }
+
+  /** A view of the pixels (RGBA) in WASM memory; valid until the next call into the codec. */
+  pixels(image: WasmImage): Uint8ClampedArray {
+    this.live(image)
+    return new Uint8ClampedArray(this.x.memory.buffer, this.x.rs_output(image.handle), image.width * image.height * 4)
+  }
+
+  /** Baseline JPEG (4:2:0, optimised Huffman tables) of an image in WASM memory; the bytes are copied out. */
+  encode(image: WasmImage, quality: number): Uint8Array {
+    const x = this.healthy()
+    this.live(image)
+    return this.encodeAt(x.rs_output(image.handle), image.width, image.height, quality)
+  }
+
+  /** The same, from RGBA pixels held by JS (e.g. after EXIF orientation). */
+  encodePixels(src: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }, quality: number): Uint8Array {
+    const x = this.healthy()
+    const ptr = x.mem_alloc(src.data.byteLength)
+    if (!ptr) throw this.fail(new Error('out of memory for the encoder input'))
+    try {
+      new Uint8Array(x.memory.buffer, ptr, src.data.byteLength).set(src.data)
+      return this.encodeAt(ptr, src.width, src.height, quality)
+    } finally {
+      x.mem_free(ptr)
+    }
+  }
+
+  release(image: WasmImage): void {
+    if (image.handle && !this.broken && image.epoch === this.epoch) this.x.rs_free(image.handle)
+    image.handle = 0
+  }
+
+  /**
+   * Brackets a job that holds WasmImages. When the last job ends and memory
+   * grew past `recycleAboveBytes` (a progressive file's coefficients, a huge
+   * PNG strip), the instance is dropped so the memory can be collected:
+   * WASM memory never shrinks while its instance lives.
+   */
+  begin(): void {
+    this.jobs++
+  }
+
+  end(): void {
+    this.jobs = Math.max(0, this.jobs - 1)
+    if (this.jobs === 0 && (this.broken || this.memoryBytes > this.recycleAboveBytes)) {
+      this.adopt(new WebAssembly.Instance(this.module, this.imports()))
+    }
+  }
+
+  private encodeAt(ptr: number, width: number, height: number, quality: number): Uint8Array {
+    const x = this.x
+    const size = x.je_encode(ptr, width, height, quality)
+    if (size < 0) throw this.fail(new Error(this.text(x.je_message()) || 'JPEG encoding failed'))
+    const out = new Uint8Array(x.memory.buffer, x.je_output(), size).slice()
+    x.je_release()
+    return out
+  }
+
+  private live(image: WasmImage): void {
+    if (!image.handle || image.epoch !== this.epoch) throw new ImageDecodeError('The image was released or its codec instance replaced')
+  }
+
+  private healthy(): Exports {
+    if (this.broken) throw new ImageDecodeError('The codec instance failed in this job')
+    return this.x
+  }
+
+  /** A failure outside decoding (out of memory, a trap): the instance is not trusted again. */
+  private fail(error: unknown): Error {
+    if (!(error instanceof CodecError)) this.broken = true
+    return error instanceof Error ? error : new Error(String(error))
+  }
+
+  /**
    * Runs one job against a healthy instance. Errors the C side reported are
    * ImageDecodeErrors and leave the instance usable; anything else (a trap, a
    * throw from an import) marks it broken, to be replaced at the next call.
    */
   private run<T>(bytes: Uint8Array, job: () => T): T {
-    if (this.broken || this.memoryBytes > this.recycleAboveBytes) {
+    if (this.broken || (this.jobs <= 1 && this.memoryBytes > this.recycleAboveBytes)) {
       // WASM memory never shrinks: a fresh instance is the only way to give
       // back what a progressive file made it grow to.
       this.adopt(new WebAssembly.Instance(this.module, this.imports()))
@@ -201,6 +379,7 @@ export class JpegDecoder {
 
   private adopt(instance: WebAssembly.Instance): void {
     this.x = instance.exports as unknown as Exports
+    this.epoch++
     this.broken = false
     this.tempRet0 = 0
     this.x._initialize()
@@ -226,7 +405,11 @@ export class JpegDecoder {
   }
 
   private message(): string {
-    const bytes = new Uint8Array(this.x.memory.buffer, this.x.jd_message(), 200)
+    return this.text(this.x.jd_message())
+  }
+
+  private text(ptr: number): string {
+    const bytes = new Uint8Array(this.x.memory.buffer, ptr, 200)
     const end = bytes.indexOf(0)
     return new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end))
   }

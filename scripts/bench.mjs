@@ -1,0 +1,159 @@
+/**
+ * npm run bench -- [--reps N] [--stream N] [files...]
+ *
+ * Runs the processor exactly as the Worker does (src/processor/render.ts and
+ * its .wasm, bundled for Node by scripts/bench/bundle.mjs) on each file and
+ * compares with native sharp (libvips, one thread) making the same three
+ * variants from the same file. Default files: a generated 12 MP photo, and
+ * a baseline JPEG, a PNG and a progressive JPEG at the pixel caps
+ * (MAX_PIXELS / MAX_PROGRESSIVE_PIXELS in wrangler.processor.toml).
+ *
+ * Memory = every WebAssembly.Memory + JS heap used + JS ArrayBuffers, sampled
+ * at every step: "live" after a forced GC (what the isolate must hold), "raw"
+ * without (garbage not yet collected included). Prints a table, then one JSON line.
+ */
+import { readFileSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { trackWasmMemories, sample, peakRss } from './bench/memory.mjs'
+import { capJpeg, capPng, photo12mp, progressiveJpeg, readInput } from './bench/inputs.mjs'
+import { loadProcessor } from './bench/bundle.mjs'
+import { sharpVariants } from './bench/sharp.mjs'
+
+if (!globalThis.gc) {
+  console.error('run with node --expose-gc (npm run bench does)')
+  process.exit(2)
+}
+trackWasmMemories()
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const MB = 1024 * 1024
+const BUDGET = 96 * MB
+
+const args = process.argv.slice(2)
+const option = (name, fallback) => {
+  const i = args.indexOf(name)
+  if (i < 0) return fallback
+  const value = Number(args[i + 1])
+  args.splice(i, 2)
+  return value
+}
+const reps = option('--reps', 5)
+const streamCount = option('--stream', 50)
+
+const vars = readFileSync(resolve(root, 'wrangler.processor.toml'), 'utf8')
+const varOf = (name) => Number(vars.match(new RegExp(`^${name}\\s*=\\s*"(\\d+)"`, 'm'))?.[1])
+const maxPixels = varOf('MAX_PIXELS')
+const maxProgressive = varOf('MAX_PROGRESSIVE_PIXELS') || maxPixels
+const maxBytes = varOf('MAX_UPLOAD_BYTES')
+
+const files = args.length
+  ? args.map((f) => resolve(f))
+  : [await photo12mp(), await capJpeg(maxPixels, maxBytes), await capPng(maxPixels, maxBytes), await progressiveJpeg(maxProgressive, maxBytes)]
+
+const { renderVariants, PRESETS: VARIANT_BOXES } = await loadProcessor()
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const mb = (n) => (n / MB).toFixed(1)
+
+/**
+ * Ends the current job so WeakRefs deref'd in it no longer keep their target
+ * (a replaced instance's memory) alive through the next gc(): V8 keeps them
+ * until the microtask queue drains, and a render is all microtasks.
+ */
+const drain = () => new Promise((resolve) => setImmediate(resolve))
+
+/** One run of the Worker's code; returns per-step ms and memory peaks (sampled at start and after every step). */
+async function runOurs(bytes) {
+  await drain()
+  const steps = {}
+  const peak = { live: sample(true), raw: sample(false) }
+  const take = () => {
+    const raw = sample(false)
+    const live = sample(true)
+    if (raw.total > peak.raw.total) peak.raw = raw
+    if (live.total > peak.live.total) peak.live = live
+  }
+  take()
+  const sizes = []
+  for await (const variant of renderVariants(bytes, VARIANT_BOXES, {
+    maxPixels: Math.max(maxPixels, maxProgressive),
+    onStep: (name, ms) => {
+      steps[name] = ms
+      take()
+    },
+  })) sizes.push(`${variant.width}x${variant.height}`)
+  take()
+  return { steps, peak, sizes, total: Object.values(steps).reduce((a, b) => a + b, 0) }
+}
+
+async function sharpRun(bytes) {
+  const t = performance.now()
+  await sharpVariants(bytes, VARIANT_BOXES)
+  return performance.now() - t
+}
+
+// Warm up on every file first (JIT, every codec instantiated: the PNG encoder
+// stays resident once used), so single-image figures are an isolate's steady state.
+for (const file of files) {
+  await runOurs(readInput(file))
+  await sharpRun(readInput(file))
+}
+const results = []
+for (const file of files) {
+  const bytes = readInput(file)
+  // Alternate ours and sharp so both see the same machine state.
+  const ours = []
+  const natives = []
+  for (let i = 0; i < reps; i++) {
+    ours.push(await runOurs(bytes))
+    natives.push(await sharpRun(bytes))
+  }
+  const stepNames = Object.keys(ours[0].steps)
+  const steps = Object.fromEntries(stepNames.map((s) => [s, +median(ours.map((o) => o.steps[s])).toFixed(1)]))
+  const total = median(ours.map((o) => o.total))
+  const sharpMs = median(natives)
+  const live = ours.map((o) => o.peak.live).reduce((a, b) => (b.total > a.total ? b : a))
+  const raw = ours.map((o) => o.peak.raw).reduce((a, b) => (b.total > a.total ? b : a))
+  results.push({
+    file: basename(file), bytes: bytes.byteLength, sizes: ours[0].sizes, steps,
+    totalMs: +total.toFixed(1), sharpMs: +sharpMs.toFixed(1), ratio: +(total / sharpMs).toFixed(2),
+    peakLiveMB: +mb(live.total), peakLive: { wasmMB: +mb(live.wasm), heapMB: +mb(live.heapUsed), arrayBuffersMB: +mb(live.arrayBuffers) },
+    peakRawMB: +mb(raw.total), peakRssMB: +mb(peakRss()),
+  })
+}
+
+// Target 4: a stream of images in one isolate; no image may peak above the single-image figure.
+const stream = []
+const inputs = files.map(readInput)
+for (let i = 0; i < streamCount; i++) {
+  const k = i % inputs.length
+  const run = await runOurs(inputs[k])
+  stream.push({ file: k, live: run.peak.live.total, wasm: run.peak.live.wasm })
+}
+const single = results.map((r) => r.peakLiveMB * MB)
+const streamPeak = files.map((_, k) => Math.max(...stream.filter((s) => s.file === k).map((s) => s.live)))
+// 0.5 MB slack: heap numbers move by a few hundred KB between identical runs.
+const flat = streamPeak.every((p, k) => p <= single[k] + MB / 2)
+
+const pad = (s, n) => String(s).padEnd(n)
+console.log(`\nprocessor vs sharp (one thread), median of ${reps}; memory budget ${mb(BUDGET)} MB; caps ${maxPixels} px, progressive ${maxProgressive} px\n`)
+console.log(pad('file', 34) + pad('KB', 7) + pad('steps (ms)', 92) + pad('total', 8) + pad('sharp', 8) + pad('ratio', 7) + pad('peak live MB (wasm+heap+buf)', 30) + pad('raw MB', 8) + 'RSS MB')
+for (const r of results) {
+  const stepText = Object.entries(r.steps).map(([k, v]) => `${k} ${v}`).join(', ')
+  const l = r.peakLive
+  console.log(
+    pad(r.file, 34) + pad(Math.round(r.bytes / 1024), 7) + pad(stepText, 92) + pad(r.totalMs, 8) + pad(r.sharpMs, 8) + pad(`${r.ratio}x`, 7) +
+      pad(`${r.peakLiveMB} (${l.wasmMB}+${l.heapMB}+${l.arrayBuffersMB})`, 30) + pad(r.peakRawMB, 8) + r.peakRssMB,
+  )
+}
+console.log(
+  `\nstream of ${streamCount} images (files in turn): peak live per file ${streamPeak.map((p) => mb(p)).join(' / ')} MB vs single ${single.map((p) => mb(p)).join(' / ')} MB; ` +
+    `wasm first ${mb(stream[0].wasm)} MB, last ${mb(stream.at(-1).wasm)} MB: ${flat ? 'flat' : 'GREW'}`,
+)
+const targets = {
+  memory: results.every((r) => r.peakLiveMB * MB <= BUDGET),
+  speed: results.every((r) => r.ratio <= 2),
+  flat,
+}
+console.log(`targets: peak <= 96 MB ${targets.memory ? 'ok' : 'FAIL'}, time <= 2x sharp ${targets.speed ? 'ok' : 'FAIL'}, flat over ${streamCount} ${flat ? 'ok' : 'FAIL'}\n`)
+console.log(JSON.stringify({ node: process.version, reps, maxPixels, maxProgressivePixels: maxProgressive, results, stream: { count: streamCount, peakLiveMB: streamPeak.map((p) => +mb(p)), flat }, targets }))

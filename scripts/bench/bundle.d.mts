@@ -1,0 +1,11 @@
+/** Types of the bundled processor (render.ts); kept structural so the Node project need not compile src/. */
+export interface Box {
+  name: string
+  width: number
+  height: number
+}
+export interface Processor {
+  renderVariants(original: Uint8Array, boxes: readonly Box[], options: { maxPixels: number; onStep?: (step: string, ms: number) => void }): AsyncGenerator<{ name: string; width: number; height: number; format: 'jpeg' | 'png'; bytes: Uint8Array }>
+  PRESETS: readonly Box[]
+}
+export function loadProcessor(): Promise<Processor>

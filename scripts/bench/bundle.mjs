@@ -1,0 +1,56 @@
+/**
+ * Bundles the processor exactly as the Worker runs it (src/processor/render.ts
+ * and the same .wasm files) into one ES module for Node, so the benchmark and
+ * the Node quality test measure the Worker's code, not a re-implementation.
+ *
+ * wrangler hands `*.wasm?module` imports over as compiled modules; here each
+ * becomes `new WebAssembly.Module(readFileSync(path))`, the same bytes.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import * as esbuild from 'esbuild'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+const wasmModules = {
+  name: 'wasm-module',
+  setup(build) {
+    build.onResolve({ filter: /\.wasm\?module$/ }, async (args) => {
+      const bare = args.path.slice(0, -'?module'.length)
+      const found = await build.resolve(bare, { kind: args.kind, resolveDir: args.resolveDir })
+      if (found.errors.length) return { errors: found.errors }
+      return { path: found.path, namespace: 'wasm-module' }
+    })
+    build.onLoad({ filter: /.*/, namespace: 'wasm-module' }, (args) => ({
+      contents: `import { readFileSync } from 'node:fs'\nexport default new WebAssembly.Module(readFileSync(${JSON.stringify(args.path)}))\n`,
+      loader: 'js',
+    }))
+  },
+}
+
+/**
+ * Builds src/processor/render.ts into node_modules/.cache/processor-bench/ and
+ * imports it. Returns the module: renderVariants, ... and PRESETS.
+ */
+export async function loadProcessor() {
+  const outdir = resolve(root, 'node_modules/.cache/processor-bench')
+  mkdirSync(outdir, { recursive: true })
+  const outfile = resolve(outdir, `render-${process.pid}-${Date.now()}.mjs`)
+  await esbuild.build({
+    // render.ts as the Worker imports it, plus the presets the Worker uses.
+    stdin: {
+      contents: `export * from './src/processor/render.ts'\nexport { PRESETS } from './src/variant/presets.ts'\n`,
+      resolveDir: root,
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile,
+    plugins: [wasmModules],
+    logLevel: 'warning',
+  })
+  return import(pathToFileURL(outfile).href)
+}

@@ -1,0 +1,122 @@
+/**
+ * Variants must look like sharp's (libvips, Lanczos-3 with shrink-on-load) for
+ * the same box, so speed is not bought with blur or aliasing. Runs the
+ * Worker's processor code bundled for Node, the same bundle as `npm run bench`.
+ *
+ * Per variant, against sharp's output decoded to RGBA:
+ * - PSNR over all channels (colour premultiplied by alpha) >= MIN_PSNR dB;
+ * - detail (mean absolute Laplacian of luma) within DETAIL_RANGE of sharp's:
+ *   lower means blur, higher means aliasing or ringing.
+ */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import sharp from 'sharp'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loadProcessor } from '../../scripts/bench/bundle.mjs'
+import { photo12mp, readInput, scene } from '../../scripts/bench/inputs.mjs'
+import { sharpVariants } from '../../scripts/bench/sharp.mjs'
+
+const MIN_PSNR = 32
+const DETAIL_RANGE = [0.85, 1.25] as const
+const DETAIL_FLOOR = 0.5
+
+interface Rgba {
+  width: number
+  height: number
+  data: Uint8Array
+}
+
+const rgba = async (bytes: Uint8Array): Promise<Rgba> => {
+  const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  return { width: info.width, height: info.height, data }
+}
+
+/** PSNR over R, G, B (premultiplied by alpha) and A. */
+function psnr(a: Rgba, b: Rgba): number {
+  let sum = 0
+  for (let i = 0; i < a.data.length; i += 4) {
+    const aa = a.data[i + 3]!
+    const ba = b.data[i + 3]!
+    for (let c = 0; c < 3; c++) {
+      const d = (a.data[i + c]! * aa - b.data[i + c]! * ba) / 255
+      sum += d * d
+    }
+    sum += (aa - ba) ** 2
+  }
+  const mse = sum / a.data.length
+  return mse === 0 ? Infinity : 10 * Math.log10((255 * 255) / mse)
+}
+
+/** Mean absolute 4-neighbour Laplacian of luma (premultiplied): how much fine detail there is. */
+function detail(img: Rgba): number {
+  const { width: w, height: h, data } = img
+  const luma = new Float32Array(w * h)
+  for (let p = 0, i = 0; p < w * h; p++, i += 4) luma[p] = ((0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!) * data[i + 3]!) / 255
+  let sum = 0
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      const p = y * w + x
+      sum += Math.abs(4 * luma[p]! - luma[p - 1]! - luma[p + 1]! - luma[p - w]! - luma[p + w]!)
+    }
+  return sum / ((w - 2) * (h - 2))
+}
+
+let processor: Awaited<ReturnType<typeof loadProcessor>>
+beforeAll(async () => {
+  processor = await loadProcessor()
+})
+
+const fixture = (name: string) => new Uint8Array(readFileSync(resolve(__dirname, '../fixtures', name)))
+
+const cases: [string, () => Promise<Uint8Array>][] = [
+  ['a 12 MP photo (4032x3024 q85 4:2:0, generated)', async () => readInput(await photo12mp())],
+  ['an EXIF-rotated JPEG (orientation 6)', async () => fixture('exif-orientation/Landscape_6.jpg')],
+  ['an EXIF-mirrored portrait JPEG (orientation 7)', async () => fixture('exif-orientation/Portrait_7.jpg')],
+  ['a PNG with soft alpha (2400x1800, generated)', async () => new Uint8Array(await sharp(scene(2400, 1800, { channels: 4, grain: 0.6, seed: 3 }).data, { raw: { width: 2400, height: 1800, channels: 4 } }).png().toBuffer())],
+  ['a small PNG with alpha (fixture)', async () => fixture('generated/alpha-640x480.png')],
+]
+
+/** A 3x3 box blur, to show the detail measure catches blur. */
+function blur(img: Rgba): Rgba {
+  const { width: w, height: h, data } = img
+  const out = new Uint8Array(data)
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++)
+      for (let c = 0; c < 4; c++) {
+        let sum = 0
+        for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) sum += data[((y + dy) * w + x + dx) * 4 + c]!
+        out[(y * w + x) * 4 + c] = Math.round(sum / 9)
+      }
+  return { width: w, height: h, data: out }
+}
+
+describe('variants match sharp for the same box', () => {
+  it('the detail measure rejects a slightly blurred variant', async () => {
+    const bytes = readInput(await photo12mp())
+    const [large] = await sharpVariants(bytes, processor.PRESETS)
+    const sharpLarge = await rgba(large!)
+    const blurred = blur(sharpLarge)
+    expect((detail(blurred) + DETAIL_FLOOR) / (detail(sharpLarge) + DETAIL_FLOOR)).toBeLessThan(DETAIL_RANGE[0])
+  })
+
+  it.each(cases)('%s', async (_name, load) => {
+    const bytes = await load()
+    const ours: Rgba[] = []
+    for await (const v of processor.renderVariants(bytes, processor.PRESETS, { maxPixels: 100_000_000 })) ours.push(await rgba(v.bytes))
+    // sharp's files (JPEG q82 or PNG, like ours), decoded: like is compared with like.
+    const theirs = await Promise.all((await sharpVariants(bytes, processor.PRESETS)).map((file) => rgba(file)))
+    expect(ours).toHaveLength(theirs.length)
+    for (const [i, preset] of processor.PRESETS.entries()) {
+      const a = ours[i]!
+      const b = theirs[i]!
+      expect([preset.name, a.width, a.height]).toEqual([preset.name, b.width, b.height])
+      const p = psnr(a, b)
+      // Smooth images have almost no detail to compare: a floor keeps the ratio meaningful.
+      const ratio = (detail(a) + DETAIL_FLOOR) / (detail(b) + DETAIL_FLOOR)
+      console.log(`${_name} ${preset.name} ${a.width}x${a.height}: PSNR ${p.toFixed(1)} dB, detail ratio ${ratio.toFixed(3)}`)
+      expect(p).toBeGreaterThanOrEqual(MIN_PSNR)
+      expect(ratio).toBeGreaterThanOrEqual(DETAIL_RANGE[0])
+      expect(ratio).toBeLessThanOrEqual(DETAIL_RANGE[1])
+    }
+  })
+})
