@@ -1,6 +1,6 @@
 import { app } from './api/app'
 import { DEAD_LETTER_QUEUE, processDeadLetters, processVariantBatch } from './processor/consumer'
-import { repairStuck } from './repair/repair'
+import { runRepairCron } from './repair/cron'
 
 export default {
   fetch: app.fetch,
@@ -8,8 +8,8 @@ export default {
     if (batch.queue === DEAD_LETTER_QUEUE) await processDeadLetters(batch, env)
     else await processVariantBatch(batch, env)
   },
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(repairStuck(env))
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runRepairCron(env, controller.scheduledTime))
   },
 } satisfies ExportedHandler<Env>
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** Lifecycle shared by images and variants. `draft`: stored, not yet handed to the queue. */
 export const STATUSES = ['draft', 'processing', 'completed', 'failed'] as const
@@ -73,6 +73,8 @@ export const imageVariants = sqliteTable(
     bytes: integer('bytes'),
     sha256: text('sha256'),
     error: text('error'),
+    /** Why the last attempt failed while it is still being retried; becomes `error` if it reaches the dead-letter queue. */
+    lastError: text('last_error'),
     /** How many times the repair job re-enqueued this variant. */
     repairs: integer('repairs').notNull().default(0),
     updatedAt: integer('updated_at').notNull(),
@@ -82,6 +84,39 @@ export const imageVariants = sqliteTable(
     index('image_variants_status_updated').on(t.status, t.updatedAt),
   ],
 )
+
+/**
+ * `Idempotency-Key` of `POST /images`, per user. The primary key is what makes
+ * concurrent duplicates safe: only one request can claim a key.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    /** SHA-256 of what was asked (file bytes and name): the same key with another body is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    /** Random per claim, so a request only ever completes the claim it made. */
+    claim: text('claim').notNull(),
+    /** Written in the same D1 batch as the image rows: a stored upload is linked to its key atomically. */
+    imageId: text('image_id'),
+    /** The first answer, replayed to retries. */
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
+)
+
+/** Small named values the repair cron keeps between runs (the R2 sweep's position). */
+export const repairState = sqliteTable('repair_state', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
 
 export type ImageRow = typeof images.$inferSelect
 export type VariantRow = typeof imageVariants.$inferSelect

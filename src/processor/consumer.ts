@@ -1,10 +1,11 @@
 /**
  * Queue consumer: one message per variant. Messages are grouped by image so
  * each original is fetched, checked and decoded once per batch. Every message
- * is acked or retried on its own; redelivery is harmless because the file key
- * is derived from the content and the row update is idempotent.
+ * is acked or retried on its own; redelivery and concurrent delivery are
+ * harmless because the file key is derived from the content and only the
+ * first result is recorded.
  */
-import { db } from '../db/client'
+import { db, type Db } from '../db/client'
 import type { ImageRow, VariantRow } from '../db/schema'
 import { loadImage } from '../api/metadata'
 import { contentTypeFor, extensionFor, fileKey } from '../delivery/keys'
@@ -14,7 +15,7 @@ import { IMMUTABLE } from '../upload/store'
 import { VariantMessage } from '../variant/message'
 import { presetByName } from '../variant/presets'
 import { ImageDecodeError } from './errors'
-import { markFailed, recordVariant } from './record'
+import { markDeadLettered, markFailed, noteAttemptFailed, recordVariant } from './record'
 import { renderVariants } from './render'
 
 type Msg = Message<unknown>
@@ -25,7 +26,14 @@ export const DEAD_LETTER_QUEUE = 'image-variants-dlq'
 /** Exponential backoff for transient failures (storage, database): 10 s, 20 s, 40 s ... capped at 5 min. */
 export const retryDelaySeconds = (attempts: number) => Math.min(300, 10 * 2 ** Math.max(0, attempts - 1))
 
+export const CHECKSUM_MISMATCH = 'The stored original does not match its SHA-256 checksum; it was moved out of delivery.'
+const ORIGINAL_MISSING = 'The original file is missing from storage.'
+
+/** Where an original whose bytes fail their checksum is kept for inspection: not a delivery key, so /files answers 404. */
+export const quarantineKey = (key: string) => key.replace('/', '/quarantine/')
+
 const log = (event: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ event, ...fields }))
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
 export async function processVariantBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const groups = new Map<string, { body: VariantMessage; msg: Msg }[]>()
@@ -41,81 +49,125 @@ export async function processVariantBatch(batch: MessageBatch<unknown>, env: Env
     groups.set(parsed.data.imageId, group)
   }
   // One image at a time: the memory budget is per isolate, not per image.
-  for (const [imageId, items] of groups) {
-    await processImage(env, imageId, items).catch((err) => {
-      log('variant.retry', { imageId, error: String(err) })
-      for (const { msg } of items) msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) })
-    })
-  }
+  for (const [imageId, items] of groups) await processImage(env, imageId, items)
 }
 
+/** Makes one image's variants; never throws: every message ends acked or retried with backoff. */
 async function processImage(env: Env, imageId: string, items: { body: VariantMessage; msg: Msg }[]): Promise<void> {
   const database = db(env.DB)
-  const found = await loadImage(database, imageId)
-  if (!found) {
-    // Deleted while queued: nothing to make.
-    for (const { msg } of items) msg.ack()
-    return
+  // Messages not yet acked: exactly these are retried if something transient fails.
+  const open = new Map(items.map(({ body, msg }) => [msg, body.variantId]))
+  const ack = (msg: Msg) => {
+    msg.ack()
+    open.delete(msg)
   }
-  const pending = new Map<string, { variant: VariantRow; msg: Msg }>()
-  for (const { body, msg } of items) {
-    const variant = found.variants.find((v) => v.id === body.variantId)
-    if (!variant || variant.status === 'completed' || variant.status === 'failed') msg.ack()
-    else pending.set(variant.name, { variant, msg })
-  }
-  if (pending.size === 0) return
-
-  const started = Date.now()
-  const original = await readOriginal(env, found.image)
-  if (typeof original === 'string') {
-    await markFailed(database, imageId, [...pending.values()].map((p) => p.variant.id), original)
-    for (const { msg } of pending.values()) msg.ack()
-    log('variant.failed', { imageId, reason: original })
-    return
-  }
-
-  const boxes = [...pending.keys()].map((name) => presetByName(name)!)
-  const maxPixels = readConfig(env).maxPixels
+  let stage = 'Reading the image record'
   try {
+    const found = await loadImage(database, imageId)
+    if (!found) {
+      // Deleted while queued: nothing to make.
+      for (const { msg } of items) ack(msg)
+      return
+    }
+    const pending = new Map<string, { variant: VariantRow; msgs: Msg[] }>()
+    for (const { body, msg } of items) {
+      const variant = found.variants.find((v) => v.id === body.variantId)
+      if (!variant || variant.status === 'completed' || variant.status === 'failed') ack(msg)
+      else pending.set(variant.name, { variant, msgs: [...(pending.get(variant.name)?.msgs ?? []), msg] })
+    }
+    if (pending.size === 0) return
+
+    const started = Date.now()
+    stage = 'Reading the original'
+    const original = await readOriginal(env, found.image)
+    if (typeof original === 'string') {
+      await failPending(database, imageId, pending, original, ack)
+      return
+    }
+
+    const boxes = [...pending.keys()].map((name) => presetByName(name)!)
+    const maxPixels = readConfig(env).maxPixels
+    stage = 'Making the variants'
     for await (const out of renderVariants(original, boxes, { maxPixels })) {
-      const { variant, msg } = pending.get(out.name)!
+      const { variant, msgs } = pending.get(out.name)!
       const sha256 = await sha256Hex(out.bytes)
       const ext = extensionFor(out.format)
       const key = fileKey(imageId, out.name, out.width, out.height, sha256, ext)
+      stage = 'Storing the variant'
       await env.IMAGES.put(key, out.bytes, { sha256, httpMetadata: { contentType: contentTypeFor(ext), cacheControl: IMMUTABLE }, customMetadata: { sha256, imageId } })
-      const kept = await recordVariant(database, imageId, variant.id, { imagePath: key, width: out.width, height: out.height, bytes: out.bytes.byteLength, sha256 })
-      // The image was deleted while we worked: do not leave its file behind.
-      if (!kept) await env.IMAGES.delete(key)
-      msg.ack()
+      stage = 'Recording the variant'
+      const outcome = await recordVariant(database, imageId, variant.id, { imagePath: key, width: out.width, height: out.height, bytes: out.bytes.byteLength, sha256 })
+      // Someone else's result stands (or the image is gone): never leave a second file behind.
+      if (outcome.kind === 'gone' || (outcome.kind === 'settled' && outcome.imagePath !== key)) {
+        await env.IMAGES.delete(key).catch((err) => log('variant.orphan_left', { imageId, key, error: errorText(err) }))
+      }
+      for (const msg of msgs) ack(msg)
       pending.delete(out.name)
-      log('variant.completed', { imageId, variantId: variant.id, name: out.name, width: out.width, height: out.height, bytes: out.bytes.byteLength, ms: Date.now() - started })
+      log('variant.completed', { imageId, variantId: variant.id, name: out.name, outcome: outcome.kind, width: out.width, height: out.height, bytes: out.bytes.byteLength, ms: Date.now() - started })
+      stage = 'Making the variants'
     }
   } catch (err) {
-    if (!(err instanceof ImageDecodeError)) throw err
-    await markFailed(database, imageId, [...pending.values()].map((p) => p.variant.id), err.message)
-    for (const { msg } of pending.values()) msg.ack()
-    log('variant.failed', { imageId, reason: err.message })
+    if (err instanceof ImageDecodeError) {
+      // A bad file can only fail again: fail it now instead of retrying.
+      try {
+        const ids = [...new Set(open.values())]
+        await markFailed(database, imageId, ids, err.message)
+        for (const msg of [...open.keys()]) ack(msg)
+        log('variant.failed', { imageId, reason: err.message })
+        return
+      } catch (recordErr) {
+        err = recordErr
+        stage = 'Recording the failure'
+      }
+    }
+    const reason = `${stage} failed: ${errorText(err)}`
+    log('variant.retry', { imageId, reason })
+    // Best effort: if D1 is what fails, the reason is lost but the retry is not.
+    await noteAttemptFailed(database, [...new Set(open.values())], reason).catch(() => {})
+    for (const msg of open.keys()) msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) })
   }
 }
 
-/** The original's bytes after checking them against the SHA-256 taken at upload, or why they can't be used. */
-async function readOriginal(env: Env, image: ImageRow): Promise<Uint8Array | string> {
-  const object = await env.IMAGES.get(image.imagePath)
-  if (!object) return 'The original file is missing from storage.'
-  const bytes = new Uint8Array(await object.arrayBuffer())
-  if ((await sha256Hex(bytes)) !== image.sha256) return 'The stored original does not match its SHA-256 checksum.'
-  return bytes
+async function failPending(database: Db, imageId: string, pending: Map<string, { variant: VariantRow; msgs: Msg[] }>, reason: string, ack: (msg: Msg) => void) {
+  await markFailed(database, imageId, [...pending.values()].map((p) => p.variant.id), reason)
+  for (const { msgs } of pending.values()) for (const msg of msgs) ack(msg)
+  log('variant.failed', { imageId, reason })
 }
 
-/** Messages that exhausted their retries end here: their variants become `failed`, never stuck. */
+/**
+ * The original's bytes after checking them against the SHA-256 taken at
+ * upload, or why they can't be used. An original that fails the check is
+ * moved to its quarantine key first, so it is never delivered as good; a
+ * later delivery of the same message finds it there and gives the same reason.
+ */
+async function readOriginal(env: Env, image: ImageRow): Promise<Uint8Array | string> {
+  const object = await env.IMAGES.get(image.imagePath)
+  if (!object) return (await env.IMAGES.head(quarantineKey(image.imagePath))) ? CHECKSUM_MISMATCH : ORIGINAL_MISSING
+  const bytes = new Uint8Array(await object.arrayBuffer())
+  if ((await sha256Hex(bytes)) === image.sha256) return bytes
+  log('original.checksum_mismatch', { imageId: image.id, key: image.imagePath })
+  await env.IMAGES.put(quarantineKey(image.imagePath), bytes, { httpMetadata: object.httpMetadata, customMetadata: { ...object.customMetadata, quarantinedAt: new Date().toISOString() } })
+  await env.IMAGES.delete(image.imagePath)
+  return CHECKSUM_MISMATCH
+}
+
+/** Messages that exhausted their retries end here: their variants become `failed` with the last error, never stuck. */
 export async function processDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const database = db(env.DB)
   for (const msg of batch.messages) {
     const parsed = VariantMessage.safeParse(msg.body)
-    if (parsed.success) {
-      await markFailed(database, parsed.data.imageId, [parsed.data.variantId], 'Processing kept failing after every retry.')
-      log('variant.dead_letter', { imageId: parsed.data.imageId, variantId: parsed.data.variantId })
+    if (!parsed.success) {
+      msg.ack()
+      continue
     }
-    msg.ack()
+    try {
+      await markDeadLettered(database, parsed.data.imageId, parsed.data.variantId)
+      log('variant.dead_letter', { imageId: parsed.data.imageId, variantId: parsed.data.variantId })
+      msg.ack()
+    } catch (err) {
+      // The DLQ has its own retries; after them the repair cron still fails the variant.
+      log('variant.dead_letter_retry', { imageId: parsed.data.imageId, error: errorText(err) })
+      msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) })
+    }
   }
 }

@@ -1,6 +1,13 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm'
+import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
-import { imageVariants, images } from '../db/schema'
+import { imageVariants, images, type Status } from '../db/schema'
+
+/** Final states: nothing the consumer does later may change them. */
+const FINAL: Status[] = ['completed', 'failed']
+
+/** Longest reason kept; errors surface in public metadata. */
+const MAX_REASON = 300
+export const clip = (reason: string) => (reason.length > MAX_REASON ? reason.slice(0, MAX_REASON - 1) + '…' : reason)
 
 /**
  * The image's status follows from its variants: failed if any failed,
@@ -28,18 +35,30 @@ export interface MadeVariant {
   sha256: string
 }
 
-/** Marks a variant made. Returns false when its row no longer exists (the image was deleted meanwhile). */
-export async function recordVariant(database: Db, imageId: string, variantId: string, made: MadeVariant): Promise<boolean> {
+/**
+ * What became of a made variant: `recorded` (ours is the result), `settled`
+ * (another delivery finished it first, or it was failed meanwhile; `imagePath`
+ * is what the row keeps), or `gone` (the image was deleted meanwhile).
+ */
+export type RecordOutcome = { kind: 'recorded' } | { kind: 'settled'; imagePath: string | null } | { kind: 'gone' }
+
+/**
+ * Marks a variant made, only if nothing finished it before: the first result
+ * wins, so two consumers racing on one variant leave one consistent row.
+ */
+export async function recordVariant(database: Db, imageId: string, variantId: string, made: MadeVariant): Promise<RecordOutcome> {
   const now = Date.now()
   const [updated] = await database.batch([
     database
       .update(imageVariants)
-      .set({ ...made, status: 'completed', error: null, updatedAt: now })
-      .where(and(eq(imageVariants.id, variantId), ne(imageVariants.status, 'failed')))
+      .set({ ...made, status: 'completed', error: null, lastError: null, updatedAt: now })
+      .where(and(eq(imageVariants.id, variantId), notInArray(imageVariants.status, FINAL)))
       .returning({ id: imageVariants.id }),
     rollUp(database, imageId, now),
   ])
-  return updated.length > 0
+  if (updated.length > 0) return { kind: 'recorded' }
+  const row = await database.select({ imagePath: imageVariants.imagePath }).from(imageVariants).where(eq(imageVariants.id, variantId)).get()
+  return row ? { kind: 'settled', imagePath: row.imagePath } : { kind: 'gone' }
 }
 
 export async function markFailed(database: Db, imageId: string, variantIds: string[], reason: string): Promise<void> {
@@ -48,8 +67,39 @@ export async function markFailed(database: Db, imageId: string, variantIds: stri
   await database.batch([
     database
       .update(imageVariants)
-      .set({ status: 'failed', error: reason, updatedAt: now })
-      .where(and(inArray(imageVariants.id, variantIds), ne(imageVariants.status, 'completed'))),
+      .set({ status: 'failed', error: clip(reason), updatedAt: now })
+      .where(and(inArray(imageVariants.id, variantIds), notInArray(imageVariants.status, FINAL))),
+    rollUp(database, imageId, now),
+  ])
+}
+
+/**
+ * Remembers why an attempt failed while the message is retried, so that the
+ * dead-letter consumer can say why. Does not count as progress (`updatedAt`
+ * stays), so the repair cron still sees a variant that keeps failing.
+ */
+export async function noteAttemptFailed(database: Db, variantIds: string[], reason: string): Promise<void> {
+  if (variantIds.length === 0) return
+  await database
+    .update(imageVariants)
+    .set({ lastError: clip(reason) })
+    .where(and(inArray(imageVariants.id, variantIds), notInArray(imageVariants.status, FINAL)))
+}
+
+export const DEAD_LETTER_REASON = 'Processing kept failing after every retry'
+
+/** A variant whose message exhausted its retries: failed, with the last attempt's error as the reason. */
+export async function markDeadLettered(database: Db, imageId: string, variantId: string): Promise<void> {
+  const now = Date.now()
+  await database.batch([
+    database
+      .update(imageVariants)
+      .set({
+        status: 'failed',
+        error: sql`${DEAD_LETTER_REASON} || COALESCE(': ' || ${imageVariants.lastError}, '.')`,
+        updatedAt: now,
+      })
+      .where(and(eq(imageVariants.id, variantId), notInArray(imageVariants.status, FINAL))),
     rollUp(database, imageId, now),
   ])
 }

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm'
-import { db } from '../db/client'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { db, type Db } from '../db/client'
 import { imageVariants, images, type ImageRow, type VariantRow } from '../db/schema'
 import { contentTypeFor, extensionFor, fileKey } from '../delivery/keys'
 import { newId, sha256Hex } from '../lib/crypto'
@@ -11,6 +12,9 @@ import { displayedSize, type ImageHeader } from './sniff'
 /** Objects are immutable: the key changes whenever the content does. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable'
 
+/** More statements to commit atomically with the image rows (the idempotency link). */
+export type AlsoInBatch = (database: Db, imageId: string) => BatchItem<'sqlite'>[]
+
 export interface StoredUpload {
   image: ImageRow
   variants: VariantRow[]
@@ -20,10 +24,18 @@ export interface StoredUpload {
  * Stores an accepted upload: the original into R2 (R2 checks our SHA-256),
  * then the image and variant rows in one D1 batch, then one queue message
  * per variant. A failure before the rows exist removes the object, so nothing
- * is left half-written; a failed enqueue leaves the image in `draft` for the
+ * is left half-written (a D1 error that hid a commit is detected and the upload
+ * goes on; an object whose fate is unknown is left to the repair sweep); a failed enqueue leaves the image in `draft` for the
  * repair job instead of failing an upload that is already safely stored.
  */
-export async function storeUpload(env: Env, userId: string, bytes: Uint8Array, header: ImageHeader, fileName: string | null): Promise<StoredUpload> {
+export async function storeUpload(
+  env: Env,
+  userId: string,
+  bytes: Uint8Array,
+  header: ImageHeader,
+  fileName: string | null,
+  alsoInBatch: AlsoInBatch = () => [],
+): Promise<StoredUpload> {
   const id = newId()
   const sha256 = await sha256Hex(bytes)
   const shown = displayedSize(header)
@@ -70,29 +82,49 @@ export async function storeUpload(env: Env, userId: string, bytes: Uint8Array, h
     bytes: null,
     sha256: null,
     error: null,
+    lastError: null,
     repairs: 0,
     updatedAt: now,
   }))
 
   const database = db(env.DB)
   try {
-    await database.batch([database.insert(images).values(image), database.insert(imageVariants).values(variants)])
+    await database.batch([database.insert(images).values(image), database.insert(imageVariants).values(variants), ...alsoInBatch(database, id)])
   } catch (err) {
-    console.error(JSON.stringify({ event: 'upload.d1_insert_failed', imageId: id, error: String(err) }))
-    // If this delete fails too, the repair job sweeps objects that have no row.
-    await env.IMAGES.delete(key).catch(() => {})
-    throw new ProblemError(503, 'unavailable', 'The image could not be recorded. Please retry.', { 'retry-after': '5' })
+    // A timeout can hide a commit: only a row that is surely absent lets the object go.
+    const committed = await imageExists(database, id)
+    console.error(JSON.stringify({ event: 'upload.d1_insert_failed', imageId: id, committed, error: String(err) }))
+    if (committed !== true) {
+      // Unknown (D1 still down) or a failed delete: the repair sweep removes objects without a row.
+      if (committed === false) await env.IMAGES.delete(key).catch((e) => console.error(JSON.stringify({ event: 'upload.orphan_left', imageId: id, error: String(e) })))
+      throw new ProblemError(503, 'unavailable', 'The image could not be recorded. Please retry.', { 'retry-after': '5' })
+    }
   }
 
   try {
     await enqueueVariants(env, id, variants)
-    await database.update(images).set({ status: 'processing', updatedAt: Date.now() }).where(and(eq(images.id, id), eq(images.status, 'draft')))
-    image.status = 'processing'
   } catch (err) {
     // Stored safely; the repair job enqueues drafts it finds later.
     console.error(JSON.stringify({ event: 'upload.enqueue_failed', imageId: id, error: String(err) }))
+    return { image, variants }
+  }
+  try {
+    await database.update(images).set({ status: 'processing', updatedAt: Date.now() }).where(and(eq(images.id, id), eq(images.status, 'draft')))
+    image.status = 'processing'
+  } catch (err) {
+    // Queued but still `draft` in D1: the consumer's results roll the status up anyway.
+    console.error(JSON.stringify({ event: 'upload.status_update_failed', imageId: id, error: String(err) }))
   }
   return { image, variants }
+}
+
+/** Whether the image row exists; null when D1 cannot tell us. */
+async function imageExists(database: Db, id: string): Promise<boolean | null> {
+  try {
+    return (await database.select({ id: images.id }).from(images).where(eq(images.id, id)).get()) !== undefined
+  } catch {
+    return null
+  }
 }
 
 export async function enqueueVariants(env: Env, imageId: string, variants: Pick<VariantRow, 'id' | 'name'>[]) {

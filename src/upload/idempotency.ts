@@ -1,0 +1,157 @@
+/**
+ * `Idempotency-Key` on `POST /images`: a retry with the same key by the same
+ * user within 24 h gets the first answer back and stores nothing new; the
+ * same key with a different body is a 422; a duplicate arriving while the
+ * first is still running is a 409 (retry it shortly).
+ *
+ * A key is claimed by inserting its row, so of two concurrent duplicates only
+ * one can win (the primary key decides, inside D1). The winner links the key
+ * to its image in the same D1 batch as the image rows, then saves the answer.
+ */
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
+import { db, type Db } from '../db/client'
+import { idempotencyKeys } from '../db/schema'
+import { newId, sha256Hex } from '../lib/crypto'
+import { ProblemError } from '../lib/problem'
+import type { AlsoInBatch } from './store'
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+/** A claim with no image after this long belongs to a request that died: a retry may take it over. */
+export const STALE_CLAIM_MS = 60 * 1000
+/** Visible ASCII, as most clients send (UUIDs); the structured-field quoted form is accepted too. */
+const KEY = /^[\x21-\x7e]{1,255}$/
+
+/** The first answer of an upload (always a 202: only stored uploads are remembered). */
+export interface UploadAnswer<T> {
+  body: T
+  location: string
+}
+
+export interface IdempotentResult<T> extends UploadAnswer<T> {
+  /** True when this is a retry answered from the first request. */
+  replayed: boolean
+}
+
+export interface IdempotentUpload {
+  userId: string
+  /** The raw header, if any. */
+  key: string | undefined
+  bytes: Uint8Array
+  fileName: string | null
+}
+
+/** The key from the header, or null when absent; a malformed key is a 400. */
+export function readIdempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null
+  const key = /^"(.*)"$/.exec(header.trim())?.[1] ?? header.trim()
+  if (!KEY.test(key)) throw new ProblemError(400, 'bad-request', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.')
+  return key
+}
+
+/** What the request asked for: the same key must always ask for the same thing. */
+export async function uploadFingerprint(bytes: Uint8Array, fileName: string | null): Promise<string> {
+  return sha256Hex(JSON.stringify([await sha256Hex(bytes), fileName]))
+}
+
+const ANSWER_STATUS = 202
+
+/**
+ * Runs `store` at most once per (user, key). `store` receives the statements
+ * to put in its D1 batch; `current` rebuilds an answer from an image id for
+ * the rare retry whose first request stored the image but died before saving
+ * its answer.
+ */
+export async function idempotentUpload<T>(
+  env: Env,
+  request: IdempotentUpload,
+  store: (alsoInBatch: AlsoInBatch) => Promise<UploadAnswer<T>>,
+  current: (imageId: string) => Promise<UploadAnswer<T> | null>,
+): Promise<IdempotentResult<T>> {
+  const key = readIdempotencyKey(request.key)
+  if (key === null) return { ...(await store(() => [])), replayed: false }
+
+  const database = db(env.DB)
+  const { userId } = request
+  const fingerprint = await uploadFingerprint(request.bytes, request.fileName)
+  const claim = newId()
+  const now = Date.now()
+  const mine = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.claim, claim))
+
+  if (!(await tryClaim(database, userId, key, fingerprint, claim, now))) {
+    const row = await database
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
+      .get()
+    if (!row) throw inUse()
+    if (row.fingerprint !== fingerprint) {
+      throw new ProblemError(422, 'idempotency-key-reused', 'This Idempotency-Key was already used for a different upload; use a new key for a new upload.')
+    }
+    if (row.responseStatus === ANSWER_STATUS && row.responseBody !== null) {
+      const body = JSON.parse(row.responseBody) as T & { id: string }
+      return { body, location: `/images/${body.id}`, replayed: true }
+    }
+    if (row.imageId) {
+      const answer = await current(row.imageId)
+      if (answer) return { ...answer, replayed: true }
+    }
+    throw inUse()
+  }
+
+  let answer: UploadAnswer<T>
+  try {
+    answer = await store((tx, imageId) => [tx.update(idempotencyKeys).set({ imageId }).where(mine)])
+  } catch (err) {
+    // Nothing was stored: free the key so the client's retry can run.
+    await database
+      .delete(idempotencyKeys)
+      .where(and(mine, isNull(idempotencyKeys.imageId)))
+      .catch(() => {})
+    throw err
+  }
+  // Best effort: without it a retry still finds the image through the link.
+  await database
+    .update(idempotencyKeys)
+    .set({ responseStatus: ANSWER_STATUS, responseBody: JSON.stringify(answer.body) })
+    .where(mine)
+    .catch((err) => console.error(JSON.stringify({ event: 'idempotency.save_failed', error: String(err) })))
+  return { ...answer, replayed: false }
+}
+
+const inUse = () =>
+  new ProblemError(409, 'idempotency-key-in-use', 'A request with this Idempotency-Key is still being processed; retry shortly.', { 'retry-after': '2' })
+
+/**
+ * Inserts the claim, or takes over a row that expired or whose request died
+ * before storing anything (same body only). One statement, so D1 serialises
+ * concurrent claims: exactly one of them gets a row back.
+ */
+async function tryClaim(database: Db, userId: string, key: string, fingerprint: string, claim: string, now: number): Promise<boolean> {
+  const fresh = { fingerprint, claim, imageId: null, responseStatus: null, responseBody: null, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS }
+  const won = await database
+    .insert(idempotencyKeys)
+    .values({ userId, key, ...fresh })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.userId, idempotencyKeys.key],
+      set: fresh,
+      setWhere: or(
+        lte(idempotencyKeys.expiresAt, now),
+        and(
+          isNull(idempotencyKeys.imageId),
+          isNull(idempotencyKeys.responseBody),
+          lte(idempotencyKeys.createdAt, now - STALE_CLAIM_MS),
+          eq(idempotencyKeys.fingerprint, fingerprint),
+        ),
+      ),
+    })
+    .returning({ claim: idempotencyKeys.claim })
+  return won[0]?.claim === claim
+}
+
+/** Deletes expired keys, a bounded number per run (the repair cron calls this). */
+export async function purgeExpiredKeys(database: Db, now = Date.now(), limit = 1000): Promise<number> {
+  const result = await database.run(
+    sql`DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE expires_at <= ${now} LIMIT ${limit})`,
+  )
+  return result.meta.changes ?? 0
+}
