@@ -1,67 +1,18 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { root, startService, waitFor, type Service } from './server'
 
-const run = promisify(execFile)
-const root = join(import.meta.dirname, '..', '..')
-const state = mkdtempSync(join(tmpdir(), 'image-service-e2e-'))
-let server: ChildProcess
+let service: Service
 let base: string
 let token: string
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const until = Date.now() + ms
-  for (;;) {
-    const value = await fn().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
-
 beforeAll(async () => {
-  // The same commands `npm start` and `npm run user:create` run, against a private state folder.
-  const created = await run('npm', ['run', '--silent', 'user:create', '--', 'e2e', '--persist-to', state], { cwd: root })
-  token = created.stdout.trim().split('\n').at(-1)!
-  expect(token).toMatch(/^img_[A-Za-z0-9_-]{40,}$/)
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  server = spawn('npx', ['wrangler', 'dev', '-c', 'wrangler.toml', '-c', 'wrangler.processor.toml', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--show-interactive-dev-session=false'], {
-    cwd: root,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let log = ''
-  server.stdout!.on('data', (d) => (log += d))
-  server.stderr!.on('data', (d) => (log += d))
-  await waitFor('wrangler dev', async () => ((await fetch(`${base}/images/none`)).status === 404 ? true : undefined), 90_000).catch((err) => {
-    throw new Error(`${err.message}\n${log}`)
-  })
+  service = await startService('e2e')
+  ;({ base, token } = service)
 })
 
-afterAll(() => {
-  // wrangler leaves workerd behind unless the whole process group goes.
-  if (server?.pid) {
-    try {
-      process.kill(-server.pid, 'SIGTERM')
-    } catch {
-      // already gone
-    }
-  }
-  rmSync(state, { recursive: true, force: true })
-})
+afterAll(() => service?.stop())
 
 describe('the service end to end', () => {
   it('uploads a photo, makes its variants, and serves every URL', async () => {

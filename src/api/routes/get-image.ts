@@ -6,8 +6,6 @@ import type { AppEnv } from '../env'
 import { ImageSchema, loadImage, toMetadata } from '../metadata'
 import { ProblemSchema } from '../problem-schema'
 
-export const getImage = new OpenAPIHono<AppEnv>()
-
 const route = createRoute({
   method: 'get',
   path: '/images/{id}',
@@ -20,7 +18,8 @@ const route = createRoute({
   },
 })
 
-getImage.openapi(route, async (c) => {
+// Chained so the route's types reach `AppType`.
+export const getImage = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const { id } = c.req.valid('param')
   const found = await loadImage(db(c.env.DB), id)
   if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)

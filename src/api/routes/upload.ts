@@ -1,24 +1,32 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
+import type { MiddlewareHandler } from 'hono'
 import { ProblemError } from '../../lib/problem'
 import { readUploadForm } from '../../upload/form'
 import { sniffImage } from '../../upload/sniff'
 import { storeUpload } from '../../upload/store'
+import { idempotentUpload } from '../../upload/idempotency'
+import { db } from '../../db/client'
+import type { ImageRow, VariantRow } from '../../db/schema'
 import { requireUser } from '../auth'
+import { uploadRateLimit } from '../rate-limit'
 import type { AppEnv } from '../env'
-import { ImageSchema, toMetadata } from '../metadata'
+import { ImageSchema, loadImage, toMetadata } from '../metadata'
 import { ProblemSchema } from '../problem-schema'
 import { baseUrl } from '../base-url'
 
-export const upload = new OpenAPIHono<AppEnv>()
+const router = new OpenAPIHono<AppEnv>()
 
 // The body is read by hand (size-capped, sniffed) rather than by the zod
 // validator, which would buffer any size; the schema below documents it.
-upload.openAPIRegistry.registerPath({
+router.openAPIRegistry.registerPath({
   method: 'post',
   path: '/images',
   summary: 'Upload a JPEG or PNG image',
   security: [{ bearer: [] }],
   request: {
+    headers: z.object({
+      'idempotency-key': z.string().optional().openapi({ description: 'Makes retries safe: the same key (per user, 24 h) returns the first answer; with a different body it is a 422.' }),
+    }),
     body: {
       required: true,
       content: {
@@ -36,12 +44,19 @@ upload.openAPIRegistry.registerPath({
     400: { description: 'Malformed form', content: { 'application/problem+json': { schema: ProblemSchema } } },
     401: { description: 'Missing or unknown token', content: { 'application/problem+json': { schema: ProblemSchema } } },
     413: { description: 'File over the size limit', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    429: { description: 'Over the per-user upload rate limit; see Retry-After', content: { 'application/problem+json': { schema: ProblemSchema } } },
     415: { description: 'Not a JPEG or PNG', content: { 'application/problem+json': { schema: ProblemSchema } } },
     422: { description: 'Unreadable header or over the pixel cap', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    409: { description: 'A request with the same Idempotency-Key is still running; retry shortly', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    503: { description: 'Storage unavailable; nothing was kept, retry (with the same Idempotency-Key)', content: { 'application/problem+json': { schema: ProblemSchema } } },
   },
 })
 
-upload.post('/images', requireUser, async (c) => {
+/** Declares the form fields for typed clients (`hc<AppType>`) without reading the body. */
+const formFields: MiddlewareHandler<AppEnv, '/images', { in: { form: { file: File; fileName?: string } }; out: {} }> = (_c, next) => next()
+
+// Chained so the route's types reach `AppType`.
+export const upload = router.post('/images', formFields, requireUser, uploadRateLimit, async (c) => {
   const config = c.get('config')
   const form = await readUploadForm(c.req.raw, config.maxUploadBytes)
   const sniffed = sniffImage(form.bytes)
@@ -58,7 +73,28 @@ upload.post('/images', requireUser, async (c) => {
       `The image is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit is ${(config.maxPixels / 1e6).toFixed(1)} MP.`,
     )
   }
-  const stored = await storeUpload(c.env, c.get('userId'), form.bytes, sniffed.header, form.fileName)
-  const body = toMetadata(stored.image, stored.variants, baseUrl(c))
-  return c.json(body, 202, { location: `/images/${stored.image.id}` })
+  // Progressive JPEGs need all their coefficients in memory to decode: a lower cap.
+  if (sniffed.header.progressive && width * height > config.maxProgressivePixels) {
+    throw new ProblemError(
+      422,
+      'unprocessable-image',
+      `The image is a progressive JPEG of ${width}x${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit for progressive JPEGs is ${(config.maxProgressivePixels / 1e6).toFixed(1)} MP.`,
+    )
+  }
+  const userId = c.get('userId')
+  const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c)), location: `/images/${image.id}` })
+  // With an Idempotency-Key, a retry gets the first answer and stores nothing new.
+  const result = await idempotentUpload(
+    c.env,
+    { userId, key: c.req.header('idempotency-key'), bytes: form.bytes, fileName: form.fileName },
+    async (alsoInBatch) => {
+      const stored = await storeUpload(c.env, userId, form.bytes, sniffed.header, form.fileName, alsoInBatch)
+      return answer(stored.image, stored.variants)
+    },
+    async (imageId) => {
+      const found = await loadImage(db(c.env.DB), imageId)
+      return found && found.image.userId === userId ? answer(found.image, found.variants) : null
+    },
+  )
+  return c.json(result.body, 202, { location: result.location, ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}) })
 })

@@ -1,0 +1,70 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import { streamSSE } from 'hono/streaming'
+import { db } from '../../db/client'
+import { ProblemError } from '../../lib/problem'
+import { baseUrl } from '../base-url'
+import type { AppEnv } from '../env'
+import { loadImage, toMetadata } from '../metadata'
+import { ProblemSchema } from '../problem-schema'
+
+/** How often the stream looks at D1, and how long one stream may stay open. */
+export const EVENTS_POLL_MS = 1000
+export const EVENTS_MAX_MS = 60_000
+
+const DONE = new Set(['completed', 'failed'])
+
+const route = createRoute({
+  method: 'get',
+  path: '/images/{id}/events',
+  summary: "Live status of an image (Server-Sent Events)",
+  description: [
+    '`event: image`: the metadata, in the same shape as `GET /images/{id}`; sent on connect and whenever it changes.',
+    'The stream ends after the event in which `status` is `completed` or `failed`.',
+    `A stream lasts at most ${EVENTS_MAX_MS / 1000} s: it then sends \`event: timeout\` with \`{ "poll": "/images/{id}" }\` and ends;`,
+    'the client should poll that URL (or reconnect). `event: gone` means the image was deleted meanwhile.',
+  ].join(' '),
+  request: { params: z.object({ id: z.string().min(1).max(64) }) },
+  responses: {
+    200: {
+      description: 'An event stream',
+      content: { 'text/event-stream': { schema: z.string().openapi({ example: 'event: image\ndata: {"id":"…","status":"processing",…}\n\n' }) } },
+    },
+    404: { description: 'No such image', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  },
+})
+
+// Polling D1 inside the stream keeps the writers (upload, processor) unaware of
+// listeners; one indexed read a second per open stream is cheap, and bounded.
+export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
+  const { id } = c.req.valid('param')
+  const database = db(c.env.DB)
+  const base = baseUrl(c)
+  const found = await loadImage(database, id)
+  if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
+  c.header('cache-control', 'no-store')
+  return streamSSE(c, async (stream) => {
+    const until = Date.now() + EVENTS_MAX_MS
+    let current = toMetadata(found.image, found.variants, base)
+    let sent = ''
+    for (;;) {
+      const data = JSON.stringify(current)
+      if (data !== sent) {
+        await stream.writeSSE({ event: 'image', data })
+        sent = data
+      }
+      if (DONE.has(current.status)) return
+      if (Date.now() >= until) {
+        await stream.writeSSE({ event: 'timeout', data: JSON.stringify({ poll: `/images/${id}` }) })
+        return
+      }
+      await stream.sleep(EVENTS_POLL_MS)
+      if (stream.aborted) return
+      const next = await loadImage(database, id)
+      if (!next) {
+        await stream.writeSSE({ event: 'gone', data: JSON.stringify({ id }) })
+        return
+      }
+      current = toMetadata(next.image, next.variants, base)
+    }
+  })
+})
