@@ -42,7 +42,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      exclude: ['test/e2e/**'],
+      exclude: ['test/e2e/**', 'test/node/**'],
       setupFiles: ['./test/setup.ts'],
       testTimeout: 60_000,
     },

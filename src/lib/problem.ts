@@ -19,6 +19,9 @@ const TITLES: Record<string, string> = {
   'unsupported-media-type': 'Unsupported media type',
   'unprocessable-image': 'Unprocessable image',
   'range-not-satisfiable': 'Range not satisfiable',
+  'idempotency-key-reused': 'Idempotency key reused',
+  'idempotency-key-in-use': 'Idempotency key in use',
+  'too-many-requests': 'Too many requests',
   internal: 'Internal server error',
   unavailable: 'Service unavailable',
 }
