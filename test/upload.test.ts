@@ -89,6 +89,7 @@ describe('POST /images (rejections leave nothing behind)', () => {
     const stream = new Blob([body]).stream()
     const res = await call(new Request(big.url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': big.headers.get('content-type')! }, body: stream, duplex: 'half' } as RequestInit))
     expect(res.status).toBe(413)
+    expect((await res.json<any>()).detail).toMatch(/limit of 5 MB/)
     expect(await storageCounts()).toEqual(before)
   })
 

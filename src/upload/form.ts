@@ -12,9 +12,10 @@ export interface UploadForm {
  * Reads the request body, refusing it as soon as it passes the limit: a
  * false or missing Content-Length never makes us buffer more than that.
  */
-async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
+async function readLimited(req: Request, maxFileBytes: number): Promise<Uint8Array> {
+  const limit = maxFileBytes + MULTIPART_OVERHEAD
   const declared = Number(req.headers.get('content-length'))
-  if (declared > limit) throw tooLarge(limit)
+  if (declared > limit) throw tooLarge(maxFileBytes)
   if (!req.body) return new Uint8Array()
   const chunks: Uint8Array[] = []
   let total = 0
@@ -25,7 +26,7 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array> {
     total += value.byteLength
     if (total > limit) {
       await reader.cancel().catch(() => {})
-      throw tooLarge(limit)
+      throw tooLarge(maxFileBytes)
     }
     chunks.push(value)
   }
@@ -58,7 +59,7 @@ export async function readUploadForm(req: Request, maxFileBytes: number): Promis
   if (!/^multipart\/form-data\s*;/i.test(type)) {
     throw new ProblemError(415, 'unsupported-media-type', 'Send the image as multipart/form-data with a `file` field.')
   }
-  const body = await readLimited(req, maxFileBytes + MULTIPART_OVERHEAD)
+  const body = await readLimited(req, maxFileBytes)
   let form: FormData
   try {
     form = await new Response(body, { headers: { 'content-type': type } }).formData()
