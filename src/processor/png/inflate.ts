@@ -10,6 +10,13 @@ const READ_SIZE = 64 * 1024
 const MAX_PIECE = 16 * 1024
 const MIN_PIECE = 1024
 const TARGET_OUTPUT = 256 * 1024
+/**
+ * Without BYOB (Node), a write resolves before its output exists and the output arrives in 16 KiB
+ * passes, so only a timer turn with no output in between says a piece is done: each piece waits for
+ * one, and pieces are larger to keep those waits few.
+ */
+const NODE_MAX_PIECE = 32 * 1024
+const NODE_TARGET_OUTPUT = 1024 * 1024
 
 type Step =
   | { kind: 'read'; done: boolean; value: Uint8Array | undefined }
@@ -27,8 +34,8 @@ type Step =
  * reads (workerd) a new piece is written only once a read came back shorter than its buffer,
  * which there means the queue is empty. BYOB also lets one 64 KiB buffer serve every read.
  * After an exactly full read, or a piece that inflated to nothing, "drained" cannot be observed;
- * a zero-delay timer then stands in, rather than waiting forever. Elsewhere (Node) the next piece
- * is written as soon as the previous write resolves.
+ * a zero-delay timer then stands in, rather than waiting forever. Without BYOB (Node) the timer
+ * is the only signal (see NODE_TARGET_OUTPUT).
  */
 export async function inflateStream(
   next: (maxBytes: number) => Promise<Uint8Array | null>,
@@ -49,14 +56,19 @@ export async function inflateStream(
     const p = byob ? byob.read(view!) : plain!.read()
     return p.then((r) => ({ kind: 'read', done: r.done, value: r.value }))
   }
-  let written = 0
   let produced = 0
+  // The highest expansion seen in any one piece: a piece whose output was still arriving when the
+  // next was written looks less expanding than it is, so the estimate only ever goes up.
+  let ratio = 0
+  let lastPiece = 0
+  let producedAtWrite = 0
   const startWrite = async (): Promise<Step> => {
+    if (lastPiece) ratio = Math.max(ratio, (produced - producedAtWrite) / lastPiece)
     // Until output is seen, assume the worst, so the first piece is small.
-    const ratio = produced ? produced / written : 1032
-    const piece = await next(Math.max(MIN_PIECE, Math.min(MAX_PIECE, Math.floor(TARGET_OUTPUT / ratio))))
+    const piece = await next(Math.max(MIN_PIECE, Math.min(byob ? MAX_PIECE : NODE_MAX_PIECE, Math.floor((byob ? TARGET_OUTPUT : NODE_TARGET_OUTPUT) / (ratio || 1032)))))
+    lastPiece = piece?.length ?? 0
+    producedAtWrite = produced
     if (piece) {
-      written += piece.length
       await writer.write(piece)
     } else await writer.close()
     return { kind: 'wrote', last: piece === null }
@@ -73,12 +85,12 @@ export async function inflateStream(
   }
   try {
     for (;;) {
-      if (!writing && !inputDone && (drained || !byob)) {
+      if (!writing && !inputDone && drained) {
         writing = startWrite()
         drained = false
       }
       const racers: Promise<Step>[] = writing ? [reading, writing] : [reading]
-      if (byob && !drained && !writing && !inputDone) {
+      if (!drained && !writing && !inputDone) {
         racers.push(new Promise<Step>((resolve) => (timer = setTimeout(resolve, 0, { kind: 'idle' }))))
       }
       const step = await Promise.race(racers)
