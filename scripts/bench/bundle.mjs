@@ -6,7 +6,7 @@
  * wrangler hands `*.wasm?module` imports over as compiled modules; here each
  * becomes `new WebAssembly.Module(readFileSync(path))`, the same bytes.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as esbuild from 'esbuild'
@@ -52,5 +52,10 @@ export async function loadProcessor() {
     plugins: [wasmModules],
     logLevel: 'warning',
   })
-  return import(pathToFileURL(outfile).href)
+  try {
+    return await import(pathToFileURL(outfile).href)
+  } finally {
+    // Loaded: the file is no longer needed (a fresh name per run avoids Node's module cache).
+    rmSync(outfile, { force: true })
+  }
 }
