@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { and, eq } from 'drizzle-orm'
 import { db } from '../../db/client'
-import { imageVariants, images } from '../../db/schema'
+import { idempotencyKeys, imageVariants, images } from '../../db/schema'
 import { ProblemError } from '../../lib/problem'
 import { requireUser } from '../auth'
 import { baseUrl } from '../base-url'
@@ -55,7 +55,12 @@ export const deleteImage = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
   const keys: string[] = []
   try {
     keys.push(...(await deleteObjects(c.env.IMAGES, id)))
-    await database.batch([database.delete(imageVariants).where(eq(imageVariants.originalImageId, id)), database.delete(images).where(eq(images.id, id))])
+    await database.batch([
+      database.delete(imageVariants).where(eq(imageVariants.originalImageId, id)),
+      database.delete(images).where(eq(images.id, id)),
+      // A retry of the upload that made this image must not replay an answer naming a deleted image.
+      database.delete(idempotencyKeys).where(eq(idempotencyKeys.imageId, id)),
+    ])
     keys.push(...(await deleteObjects(c.env.IMAGES, id)))
   } catch (err) {
     console.error(JSON.stringify({ event: 'image.delete_failed', imageId: id, error: String(err) }))
