@@ -35,7 +35,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, FIXTURE_INDEX: fixtures.index },
+          // A short live-status stream, so the timeout path is tested in seconds.
+          bindings: { TEST_MIGRATIONS: migrations, FIXTURE_INDEX: fixtures.index, EVENTS_MAX_SECONDS: '3' },
           dataBlobBindings: { FIXTURES: fixtures.blob },
         },
       }),

@@ -99,6 +99,43 @@ describe('GET /images/{id}/events', () => {
     }
   })
 
+  it('tells the client to poll when the stream has been open for EVENTS_MAX_SECONDS (3 s in tests)', async () => {
+    const queue = captureQueue()
+    try {
+      const { id } = await (await call(uploadRequest(token, fixture('pngsuite/basn2c08.png')))).json<any>()
+      queue.take() // never processed: the image stays `processing`
+      const res = await call(`/images/${id}/events`)
+      const events: SseEvent[] = []
+      for await (const e of readEvents(res.body!)) events.push(e)
+      expect(events.map((e) => e.event)).toEqual(['image', 'timeout'])
+      expect(JSON.parse(events[0]!.data).status).toBe('processing')
+      expect(JSON.parse(events[1]!.data)).toEqual({ poll: `/images/${id}` })
+    } finally {
+      queue.restore()
+    }
+  })
+
+  it('says `gone` and ends when the image is deleted while the stream is open', async () => {
+    const queue = captureQueue()
+    try {
+      const { id } = await (await call(uploadRequest(token, fixture('pngsuite/basn2c08.png')))).json<any>()
+      queue.take()
+      const res = await call(`/images/${id}/events`)
+      const events: SseEvent[] = []
+      for await (const e of readEvents(res.body!)) {
+        events.push(e)
+        if (events.length === 1) {
+          const del = await call(new Request(`https://images.test/images/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }))
+          expect(del.status).toBe(204)
+        }
+      }
+      expect(events.map((e) => e.event)).toEqual(['image', 'gone'])
+      expect(JSON.parse(events[1]!.data)).toEqual({ id })
+    } finally {
+      queue.restore()
+    }
+  })
+
   it('answers 404 problem JSON, not a stream, for an unknown id', async () => {
     const res = await call('/images/00000000-0000-4000-8000-000000000000/events')
     expect(res.status).toBe(404)

@@ -8,6 +8,8 @@ export interface Config {
   publicBaseUrl: string | null
   /** Origins allowed to call the API from a browser (CORS); `*` allows any. Empty: none. */
   corsAllowedOrigins: string[]
+  /** How long one live-status stream (SSE) stays open before telling the client to poll. */
+  eventsMaxMs: number
 }
 
 const num = (value: string | undefined, fallback: number) => {
@@ -22,7 +24,7 @@ export const parseOrigins = (value: string | undefined) =>
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter((o) => o.length > 0)
 
-export function readConfig(env: Partial<Pick<Env, 'MAX_PIXELS' | 'MAX_PROGRESSIVE_PIXELS' | 'MAX_UPLOAD_BYTES' | 'REPAIR_AFTER_SECONDS' | 'PUBLIC_BASE_URL' | 'CORS_ALLOWED_ORIGINS'>>): Config {
+export function readConfig(env: Partial<Pick<Env, 'MAX_PIXELS' | 'MAX_PROGRESSIVE_PIXELS' | 'MAX_UPLOAD_BYTES' | 'REPAIR_AFTER_SECONDS' | 'PUBLIC_BASE_URL' | 'CORS_ALLOWED_ORIGINS' | 'EVENTS_MAX_SECONDS'>>): Config {
   return {
     // Measured by `npm run bench` (README, "Processor: memory and speed").
     maxPixels: num(env.MAX_PIXELS, 50_000_000),
@@ -31,5 +33,6 @@ export function readConfig(env: Partial<Pick<Env, 'MAX_PIXELS' | 'MAX_PROGRESSIV
     repairAfterMs: num(env.REPAIR_AFTER_SECONDS, 900) * 1000,
     publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,
     corsAllowedOrigins: parseOrigins(env.CORS_ALLOWED_ORIGINS),
+    eventsMaxMs: num(env.EVENTS_MAX_SECONDS, 60) * 1000,
   }
 }

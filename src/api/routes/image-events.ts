@@ -7,9 +7,8 @@ import type { AppEnv } from '../env'
 import { loadImage, toMetadata } from '../metadata'
 import { ProblemSchema } from '../problem-schema'
 
-/** How often the stream looks at D1, and how long one stream may stay open. */
+/** How often the stream looks at D1 (how long a stream may stay open is `EVENTS_MAX_SECONDS`). */
 export const EVENTS_POLL_MS = 1000
-export const EVENTS_MAX_MS = 60_000
 
 const DONE = new Set(['completed', 'failed'])
 
@@ -20,7 +19,7 @@ const route = createRoute({
   description: [
     '`event: image`: the metadata, in the same shape as `GET /images/{id}`; sent on connect and whenever it changes.',
     'The stream ends after the event in which `status` is `completed` or `failed`.',
-    `A stream lasts at most ${EVENTS_MAX_MS / 1000} s: it then sends \`event: timeout\` with \`{ "poll": "/images/{id}" }\` and ends;`,
+    'A stream lasts at most `EVENTS_MAX_SECONDS` (default 60 s): it then sends `event: timeout` with `{ "poll": "/images/{id}" }` and ends;',
     'the client should poll that URL (or reconnect). `event: gone` means the image was deleted meanwhile.',
   ].join(' '),
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
@@ -43,7 +42,7 @@ export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
   if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
   c.header('cache-control', 'no-store')
   return streamSSE(c, async (stream) => {
-    const until = Date.now() + EVENTS_MAX_MS
+    const until = Date.now() + c.get('config').eventsMaxMs
     let current = toMetadata(found.image, found.variants, base)
     let sent = ''
     for (;;) {
