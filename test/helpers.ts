@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
-import { vi } from 'vitest'
+import { expect, vi } from 'vitest'
 import worker from '../src/index'
 import { sha256Hex } from '../src/lib/crypto'
 
@@ -66,4 +66,21 @@ export async function storageCounts() {
   const images = await env.DB.prepare('SELECT COUNT(*) AS n FROM images').first<number>('n')
   const variants = await env.DB.prepare('SELECT COUNT(*) AS n FROM image_variants').first<number>('n')
   return { objects: objects.objects.length, images, variants }
+}
+
+/**
+ * Sends a request that must be refused: the status and problem JSON are
+ * checked, and storage and the queue must be exactly as before.
+ */
+export async function expectRejected(req: Request, status: number, detail: RegExp, queue: { sent: unknown[] }) {
+  const before = await storageCounts()
+  const res = await call(req)
+  expect(res.status).toBe(status)
+  expect(res.headers.get('content-type')).toBe('application/problem+json')
+  const problem = await res.json<any>()
+  expect(problem).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String) })
+  expect(problem.detail).toMatch(detail)
+  expect(await storageCounts()).toEqual(before)
+  expect(queue.sent).toHaveLength(0)
+  return res
 }

@@ -9,24 +9,14 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixture } from './fixtures'
-import { BASE, call, captureQueue, createUser, runQueue, storageCounts, uploadRequest } from './helpers'
+import { BASE, call, captureQueue, createUser, expectRejected as expectRejectedBy, runQueue, storageCounts, uploadRequest } from './helpers'
 
 let token: string
 beforeAll(async () => ({ token } = await createUser('mallory')))
 const queue = captureQueue()
 afterEach(() => queue.take())
 
-async function expectRejected(req: Request, status: number, detail: RegExp) {
-  const before = await storageCounts()
-  const res = await call(req)
-  expect(res.status).toBe(status)
-  expect(res.headers.get('content-type')).toBe('application/problem+json')
-  const problem = await res.json<any>()
-  expect(problem).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String) })
-  expect(problem.detail).toMatch(detail)
-  expect(await storageCounts()).toEqual(before)
-  expect(queue.sent).toHaveLength(0)
-}
+const expectRejected = (req: Request, status: number, detail: RegExp) => expectRejectedBy(req, status, detail, queue)
 
 describe('hostile files refused at upload', () => {
   const cases: [string, number, RegExp][] = [

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fixture } from './fixtures'
-import { call, captureQueue, createUser, storageCounts, uploadRequest } from './helpers'
+import { call, captureQueue, createUser, expectRejected, storageCounts, uploadRequest } from './helpers'
 
 let token: string
 let userId: string
@@ -70,15 +70,7 @@ describe('POST /images (rejections leave nothing behind)', () => {
   ]
 
   it.each(cases)('%s', async (_name, make, status, detail) => {
-    const before = await storageCounts()
-    const res = await call(make())
-    expect(res.status).toBe(status)
-    expect(res.headers.get('content-type')).toBe('application/problem+json')
-    const problem = await res.json<any>()
-    expect(problem).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String) })
-    expect(problem.detail).toMatch(detail)
-    expect(await storageCounts()).toEqual(before)
-    expect(queue.sent).toHaveLength(0)
+    await expectRejected(make(), status, detail, queue)
   })
 
   it('refuses a body larger than the limit even when Content-Length lies', async () => {

@@ -181,18 +181,25 @@ export class JpegDecoder {
     })
   }
 
+  /** Reads the header, refuses it over the pixel limit, and starts decoding at the scale covering min. */
+  private start(minWidth: number, minHeight: number): { num: number; denom: number } {
+    const x = this.x
+    this.check(x.jd_header(this.maxCoefficientBytes))
+    const { width, height } = this.info()
+    if (width * height > this.maxPixels) {
+      x.jd_abort()
+      throw new CodecError(`JPEG is ${width}x${height}, over the ${this.maxPixels} pixel limit`)
+    }
+    const scale = chooseScale(width, height, minWidth, minHeight)
+    this.check(x.jd_start(scale.num))
+    return scale
+  }
+
   /** Decode at the smallest DCT scale whose output is at least minWidth x minHeight (both), else full size. */
   decode(bytes: Uint8Array, minWidth: number, minHeight: number): DecodedJpeg {
     return this.run(bytes, () => {
       const x = this.x
-      this.check(x.jd_header(this.maxCoefficientBytes))
-      const { width, height } = this.info()
-      if (width * height > this.maxPixels) {
-        x.jd_abort()
-        throw new CodecError(`JPEG is ${width}x${height}, over the ${this.maxPixels} pixel limit`)
-      }
-      const scale = chooseScale(width, height, minWidth, minHeight)
-      this.check(x.jd_start(scale.num))
+      const scale = this.start(minWidth, minHeight)
       const { outWidth, outHeight } = this.info()
       const stride = outWidth * 4
       const data = new Uint8ClampedArray(stride * outHeight)
@@ -218,14 +225,7 @@ export class JpegDecoder {
   decodeResized(bytes: Uint8Array, min: { width: number; height: number }, out: { width: number; height: number }): WasmImage {
     return this.run(bytes, () => {
       const x = this.x
-      this.check(x.jd_header(this.maxCoefficientBytes))
-      const { width, height } = this.info()
-      if (width * height > this.maxPixels) {
-        x.jd_abort()
-        throw new CodecError(`JPEG is ${width}x${height}, over the ${this.maxPixels} pixel limit`)
-      }
-      const scale = chooseScale(width, height, min.width, min.height)
-      this.check(x.jd_start(scale.num))
+      this.start(min.width, min.height)
       const { outWidth, outHeight } = this.info()
       const resizer = x.rs_new(outWidth, outHeight, out.width, out.height, 0)
       if (!resizer) throw new Error('out of memory for the resampler')
