@@ -218,6 +218,25 @@ describe('DELETE /images/{id}', () => {
   })
   const objectsOf = async (id: string) => (await env.IMAGES.list({ prefix: `${id}/` })).objects.map((o) => o.key)
 
+  it('forgets the Idempotency-Key of a deleted image, so a retry uploads anew instead of naming it', async () => {
+    const keyed = () => {
+      const req = uploadRequest(owner.token, small())
+      req.headers.set('idempotency-key', 'deleted-image')
+      return req
+    }
+    const first = await (await call(keyed())).json<any>()
+    queue.take()
+    expect((await del(first.id, owner.token)).status).toBe(204)
+    const keys = await env.DB.prepare('SELECT COUNT(*) AS n FROM idempotency_keys WHERE user_id = ?').bind(owner.userId).first('n')
+    expect(keys).toBe(0)
+    const again = await call(keyed())
+    expect(again.status).toBe(202)
+    expect(again.headers.get('idempotent-replayed')).toBeNull()
+    const body = await again.json<any>()
+    expect(body.id).not.toBe(first.id)
+    expect((await call(`/images/${body.id}`)).status).toBe(200)
+  })
+
   it('removes the rows, the original, every variant file and their edge-cache entries', async () => {
     const image = await upload(owner.token)
     await runQueue(queue.take())
