@@ -65,6 +65,8 @@ describe('POST /images (rejections leave nothing behind)', () => {
     ['a file over 5 MB', () => uploadRequest(token, new Uint8Array(5 * 1024 * 1024 + 1).fill(0xff)), 413, /larger than the limit of 5 MB/],
     ['JPEG magic followed by HTML', () => uploadRequest(token, new Uint8Array([0xff, 0xd8, 0xff, ...new TextEncoder().encode('<html></html>')])), 422, /JPEG/],
     ['a JPEG over the pixel cap', () => uploadRequest(token, new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0xea, 0x60, 0xea, 0x60, 1, 1, 0x11, 0, 0xff, 0xd9])), 422, /60000x60000.*limit/],
+    // SOF2 (progressive) claiming 5000x4000: 20 MP is under MAX_PIXELS but over the progressive cap.
+    ['a progressive JPEG over its own cap', () => uploadRequest(token, new Uint8Array([0xff, 0xd8, 0xff, 0xc2, 0, 11, 8, 0x0f, 0xa0, 0x13, 0x88, 1, 1, 0x11, 0, 0xff, 0xd9])), 422, /progressive JPEG of 5000x4000.*limit for progressive/],
     ['an empty file', () => uploadRequest(token, new Uint8Array()), 422, /empty/],
     ['a JSON body', () => new Request('https://images.test/images', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' }), 415, /multipart/],
   ]

@@ -27,7 +27,7 @@ export const parseOrigins = (value: string | undefined) =>
 export function readConfig(env: Partial<Pick<Env, 'MAX_PIXELS' | 'MAX_PROGRESSIVE_PIXELS' | 'MAX_UPLOAD_BYTES' | 'REPAIR_AFTER_SECONDS' | 'PUBLIC_BASE_URL' | 'CORS_ALLOWED_ORIGINS' | 'EVENTS_MAX_SECONDS'>>): Config {
   return {
     // Measured by `npm run bench` (README, "Processor: memory and speed").
-    maxPixels: num(env.MAX_PIXELS, 50_000_000),
+    maxPixels: num(env.MAX_PIXELS, 100_000_000),
     maxProgressivePixels: num(env.MAX_PROGRESSIVE_PIXELS, 16_000_000),
     maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 5 * 1024 * 1024),
     repairAfterMs: num(env.REPAIR_AFTER_SECONDS, 900) * 1000,
