@@ -12,12 +12,12 @@
  */
 import { displayedSize, sniffImage, type ImageFormat } from '../upload/sniff'
 import { fitWithin, type Size } from '../variant/presets'
-import { initPngEncoder, pngEncodeRaw } from './codecs'
 import { ImageDecodeError } from './errors'
 import { JpegDecoder, type WasmImage } from './jpeg/decoder'
 import jpegDecWasm from './jpeg/jpeg_dec.wasm?module'
 import { orient } from './orient'
 import { decodePng } from './png/decoder'
+import { encodePng } from './png/encoder'
 
 export interface VariantBox extends Size {
   name: string
@@ -66,7 +66,6 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   }
 
   const wasm = await getCodec()
-  if (header.format === 'png') await initPngEncoder()
   const first = targets[0]!
   let hasAlpha = false
   let current: WasmImage | undefined
@@ -89,7 +88,7 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
         current = next
         step(`resize:${target.name}`)
       }
-      const bytes = encode(wasm, current, header.format, header.orientation)
+      const bytes = await encode(wasm, current, header.format, header.orientation)
       const shown = header.orientation >= 5 ? { width: current.height, height: current.width } : current
       step(`encode:${target.name}`)
       yield { name: target.name, width: shown.width, height: shown.height, format: header.format, bytes }
@@ -101,10 +100,11 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   }
 }
 
-function encode(wasm: JpegDecoder, image: WasmImage, format: ImageFormat, orientation: number): Uint8Array {
+async function encode(wasm: JpegDecoder, image: WasmImage, format: ImageFormat, orientation: number): Promise<Uint8Array> {
   if (orientation === 1 && format === 'jpeg') return wasm.encode(image, JPEG_QUALITY)
-  // orient() copies into JS, so the pixels below are upright and JS-owned.
+  // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const pixels = orient({ width: image.width, height: image.height, data: wasm.pixels(image) }, orientation)
   if (format === 'jpeg') return wasm.encodePixels(pixels, JPEG_QUALITY)
-  return pngEncodeRaw(new Uint8Array(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength), pixels.width, pixels.height, 8)
+  // The PNG encoder awaits between rows, and a view of WASM memory can be detached meanwhile (memory grows): copy.
+  return encodePng(orientation === 1 ? { ...pixels, data: pixels.data.slice() } : pixels)
 }
