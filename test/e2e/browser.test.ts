@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fitWithin, PRESETS } from '../../src/variant/presets'
+import { launchChromium } from './chromium'
 import { root, startService, type Service } from './server'
 
-// Debian's Chromium (`apt-get install chromium`), never a downloaded browser.
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const artifacts = join(root, 'test/artifacts')
 
 const JPEG = { path: join(root, 'test/fixtures/exif-orientation/Landscape_1.jpg'), name: 'Landscape_1.jpg', width: 1800, height: 1200 }
@@ -17,9 +15,8 @@ let service: Service
 let browser: Browser
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`)
   mkdirSync(artifacts, { recursive: true })
-  ;[service, browser] = await Promise.all([startService('browser'), chromium.launch({ executablePath: CHROMIUM, args: ARGS })])
+  ;[service, browser] = await Promise.all([startService('browser'), launchChromium()])
 })
 
 afterAll(async () => {
