@@ -46,6 +46,10 @@ export default defineConfig(async () => {
       exclude: ['test/e2e/**', 'test/node/**'],
       setupFiles: ['./test/setup.ts'],
       testTimeout: 60_000,
+      // Logs of passing tests are noise; a failing test shows all of its own.
+      silent: 'passed-only' as const,
+      // Only tests slower than this are listed one by one.
+      slowTestThreshold: 10_000,
     },
   }
 })

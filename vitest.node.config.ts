@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts', 'test/node/**/*.test.ts'],
     testTimeout: 180_000,
+    // Logs of passing tests are noise; a failing test shows all of its own.
+    silent: 'passed-only',
     hookTimeout: 180_000,
   },
 })

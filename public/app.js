@@ -1,26 +1,33 @@
 // The upload page: no framework, no build step. It talks to the same Worker
-// that serves it: POST /images, GET /images/{id}/events (SSE), GET /images/{id}.
+// that serves it: POST /images, GET /images/{id}/events (SSE), GET /images/{id},
+// and GET /images (the user's earlier uploads, shown again after a reload).
 
 const TOKEN_KEY = 'image-service.token'
 const PARALLEL_UPLOADS = 3
+const HISTORY_PAGE = 12
 const POLL_MS = 1500
 const DONE = new Set(['completed', 'failed'])
 
 const $ = (selector) => document.querySelector(selector)
 const tokenInput = $('#token')
 const uploads = $('#uploads')
+const older = $('#older')
 
 // ---- token, kept in localStorage ------------------------------------------
 
 tokenInput.value = localStorage.getItem(TOKEN_KEY) ?? ''
+let typing
 tokenInput.addEventListener('input', () => {
   const token = tokenInput.value.trim()
   if (token) localStorage.setItem(TOKEN_KEY, token)
   else localStorage.removeItem(TOKEN_KEY)
+  clearTimeout(typing)
+  typing = setTimeout(showHistory, 400)
 })
 $('#forget-token').addEventListener('click', () => {
   tokenInput.value = ''
   localStorage.removeItem(TOKEN_KEY)
+  showHistory()
   tokenInput.focus()
 })
 $('#show-token').addEventListener('click', (e) => {
@@ -90,20 +97,67 @@ function el(tag, props = {}, ...children) {
   return node
 }
 
-function createCard(file) {
+/** A card for a file being uploaded (a local preview), or for an earlier upload (`file` null, `previewUrl` from the service). */
+function createCard(file, { name = file?.name, previewUrl } = {}) {
   const preview = el('img', { class: 'preview', alt: '' })
-  preview.src = URL.createObjectURL(file)
-  preview.addEventListener('load', () => URL.revokeObjectURL(preview.src), { once: true })
+  if (file) {
+    preview.src = URL.createObjectURL(file)
+    preview.addEventListener('load', () => URL.revokeObjectURL(preview.src), { once: true })
+  } else if (previewUrl) preview.src = previewUrl
   preview.addEventListener('error', () => preview.remove(), { once: true })
-  const name = el('div', { class: 'name', textContent: file.name })
-  const meta = el('div', { class: 'meta', textContent: formatBytes(file.size) })
-  const progress = el('progress', { max: 100, value: 0 })
-  const status = el('p', { class: 'status', textContent: 'Waiting to upload…' })
+  const title = el('div', { class: 'name', textContent: name ?? 'Untitled' })
+  const meta = el('div', { class: 'meta', textContent: file ? formatBytes(file.size) : '' })
+  const progress = el('progress', { max: 100, value: 0, hidden: !file })
+  const status = el('p', { class: 'status', textContent: file ? 'Waiting to upload…' : '' })
   const error = el('p', { class: 'error', role: 'alert', hidden: true })
   const variants = el('div', { class: 'variants' })
-  const root = el('li', { class: 'upload', 'data-state': 'waiting' }, el('div', { class: 'head' }, preview, el('div', { class: 'title' }, name, meta)), progress, status, error, variants)
+  const root = el('li', { class: 'upload', 'data-state': 'waiting' }, el('div', { class: 'head' }, preview, el('div', { class: 'title' }, title, meta)), progress, status, error, variants)
   return { root, meta, progress, status, error, variants, file }
 }
+
+// ---- earlier uploads: GET /images, newest first, a page at a time ----------
+
+let historyCursor = null
+let historyRun = 0
+
+async function showHistory() {
+  const run = ++historyRun
+  for (const card of uploads.querySelectorAll('li.upload[data-history]')) card.remove()
+  historyCursor = null
+  older.hidden = true
+  if (tokenInput.value.trim()) await loadHistoryPage(run)
+}
+
+async function loadHistoryPage(run = historyRun) {
+  const token = tokenInput.value.trim()
+  const query = new URLSearchParams({ limit: String(HISTORY_PAGE) })
+  if (historyCursor) query.set('cursor', historyCursor)
+  older.disabled = true
+  try {
+    const res = await fetch(`/images?${query}`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+    if (run !== historyRun || !res.ok) return // another token since, or none valid: nothing to show
+    const page = await res.json()
+    const shown = new Set([...uploads.querySelectorAll('li.upload[data-image-id]')].map((li) => li.dataset.imageId))
+    for (const image of page.items) {
+      if (shown.has(image.id)) continue
+      const thumbnail = [...image.variants].reverse().find((v) => v.url) // the smallest made
+      const card = createCard(null, { name: image.fileName, previewUrl: thumbnail ? thumbnail.url : image.url })
+      card.root.dataset.history = ''
+      uploads.append(card.root)
+      render(card, image)
+      if (!DONE.has(image.status)) watch(card, image.id)
+    }
+    historyCursor = page.nextCursor
+    older.hidden = !historyCursor
+  } catch {
+    // offline: the page still uploads; history comes back on the next load
+  } finally {
+    older.disabled = false
+  }
+}
+
+older.addEventListener('click', () => loadHistoryPage())
+showHistory()
 
 function setState(card, state, text) {
   card.root.dataset.state = state

@@ -1,6 +1,7 @@
-// Creates a user and an API token in D1 and prints the token as the last line.
+// Creates a user (or reuses the one of that name) and a new API token in D1.
 // Usage: npm run user:create -- <name> [--remote | --persist-to <dir>]
-// Only the token's SHA-256 is stored; the token itself is shown once, here.
+// The token alone goes to stdout, so `TOKEN=$(npm run -s user:create -- alice)`
+// captures it; everything else goes to stderr. Only the token's SHA-256 is stored.
 import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 
@@ -17,17 +18,29 @@ if (!name || (persistAt >= 0 && !persistTo)) {
 }
 
 const where = remote ? ['--remote'] : ['--local', ...(persistTo ? ['--persist-to', persistTo] : [])]
-const wrangler = (...rest) => execFileSync('npx', ['wrangler', ...rest], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+// wrangler's own chatter is shown only when it fails.
+const wrangler = (...rest) => {
+  try {
+    return execFileSync('npx', ['wrangler', ...rest], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
+  } catch (err) {
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`)
+    process.exit(1)
+  }
+}
 const sqlString = (s) => `'${s.replaceAll("'", "''")}'`
 
 wrangler('d1', 'migrations', 'apply', 'DB', ...where)
-const userId = randomUUID()
+const newId = randomUUID()
 const token = 'img_' + randomBytes(32).toString('base64url')
 const tokenHash = createHash('sha256').update(token).digest('hex')
-wrangler(
-  'd1', 'execute', 'DB', ...where, '--command',
-  `INSERT INTO users (id, name) VALUES (${sqlString(userId)}, ${sqlString(name)});` +
-    ` INSERT INTO api_tokens (id, user_id, token_hash) VALUES (${sqlString(randomUUID())}, ${sqlString(userId)}, ${sqlString(tokenHash)});`,
+const userOfName = `(SELECT id FROM users WHERE name = ${sqlString(name)} ORDER BY created_at, id LIMIT 1)`
+// One round trip: the user is created only if no user has that name; the token goes to whichever exists.
+const out = wrangler(
+  'd1', 'execute', 'DB', ...where, '--json', '--command',
+  `INSERT INTO users (id, name) SELECT ${sqlString(newId)}, ${sqlString(name)} WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = ${sqlString(name)});` +
+    ` INSERT INTO api_tokens (id, user_id, token_hash) VALUES (${sqlString(randomUUID())}, ${userOfName}, ${sqlString(tokenHash)});` +
+    ` SELECT ${userOfName} AS id;`,
 )
-console.log(`Created user ${name} (${userId}). API token (shown once):`)
+const userId = JSON.parse(out).at(-1).results[0].id
+console.error(userId === newId ? `Created user ${name} (${userId}). API token (shown once):` : `User ${name} exists (${userId}): issued another API token for it (shown once):`)
 console.log(token)

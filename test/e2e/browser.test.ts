@@ -30,7 +30,7 @@ const card = (page: Page, name: string) => page.locator('li.upload', { has: page
 /** Waits until the page shows the file's image as completed; on timeout, says what the page and the service showed. */
 async function completed(page: Page, name: string) {
   try {
-    await card(page, name).and(page.locator('[data-state="completed"]')).waitFor({ timeout: 90_000 })
+    await card(page, name).first().and(page.locator('[data-state="completed"]')).waitFor({ timeout: 90_000 })
   } catch (err) {
     const shown = await card(page, name).first().innerText().catch(() => '(no card)')
     throw new Error(`${name} did not complete. The page shows:\n${shown}\nwrangler:\n${service.log().slice(-4000)}`, { cause: err })
@@ -68,10 +68,12 @@ describe('the upload page in Chromium', () => {
     await page.setInputFiles('#files', [JPEG.path, PNG.path])
     for (const file of [JPEG, PNG]) await completed(page, file.name)
 
+    const ids = new Map<string, string>()
     for (const file of [JPEG, PNG]) {
       const item = card(page, file.name)
       const id = await item.getAttribute('data-image-id')
       expect(id).toMatch(/^[0-9a-f-]{36}$/)
+      ids.set(file.name, id!)
       // Live status came over SSE, not by polling.
       expect(streams).toContain(`/images/${id}/events`)
       await expect.poll(() => item.locator('.variant img').evaluateAll((imgs) => (imgs as HTMLImageElement[]).every((i) => i.complete && i.naturalWidth > 0))).toBe(true)
@@ -90,6 +92,14 @@ describe('the upload page in Chromium', () => {
         expect(variant.caption).toContain(`${expected.width}×${expected.height}`)
         expect(variant.href.startsWith(`${service.base}/files/${id}/${preset.name}_`)).toBe(true)
       }
+    }
+
+    // After a reload the page shows the same uploads again, from GET /images, with their variants.
+    await page.reload()
+    for (const file of [JPEG, PNG]) {
+      await completed(page, file.name)
+      expect(await card(page, file.name).getAttribute('data-image-id')).toBe(ids.get(file.name))
+      await expect.poll(() => card(page, file.name).locator('.variant img').count()).toBe(PRESETS.length)
     }
 
     // Wrong type: the 415 detail.
@@ -121,12 +131,12 @@ describe('the upload page in Chromium', () => {
     await page.fill('#token', service.token)
     await page.setInputFiles('#files', [JPEG.path])
     await completed(page, JPEG.name)
-    await expect.poll(() => page.locator('.variant img').evaluateAll((imgs) => (imgs as HTMLImageElement[]).every((i) => i.complete && i.naturalWidth > 0))).toBe(true)
+    await expect.poll(() => card(page, JPEG.name).first().locator('.variant img').evaluateAll((imgs) => (imgs as HTMLImageElement[]).every((i) => i.complete && i.naturalWidth > 0))).toBe(true)
     // Nothing wider than the screen: no sideways scrolling.
     const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }))
     expect(widths.page).toBeLessThanOrEqual(widths.screen)
     // The three variants sit side by side.
-    const tops = await page.locator('.variant').evaluateAll((fs) => fs.map((f) => Math.round(f.getBoundingClientRect().top)))
+    const tops = await card(page, JPEG.name).first().locator('.variant').evaluateAll((fs) => fs.map((f) => Math.round(f.getBoundingClientRect().top)))
     expect(new Set(tops).size).toBe(1)
     await page.screenshot({ path: join(artifacts, 'upload-page-phone.png'), fullPage: true })
     await context.close()

@@ -37,7 +37,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 }
 
 /**
- * The same commands `npm start` and `npm run user:create` run (both Workers,
+ * `npm start` and `npm run user:create` as a user runs them (both Workers,
  * shared local D1/R2/Queues), on a free port and a private state folder.
  */
 export async function startService(user = 'e2e'): Promise<Service> {
@@ -47,7 +47,7 @@ export async function startService(user = 'e2e'): Promise<Service> {
   if (!/^img_[A-Za-z0-9_-]{40,}$/.test(token)) throw new Error(`user:create printed no token:\n${created.stdout}`)
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const server = spawn('npx', ['wrangler', 'dev', '-c', 'wrangler.toml', '-c', 'wrangler.processor.toml', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state, '--show-interactive-dev-session=false'], {
+  const server = spawn('npm', ['start', '--', '--port', String(port), '--persist-to', state, '--show-interactive-dev-session=false'], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
