@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fitWithin, PRESETS } from '../../src/variant/presets'
-import { launchChromium } from './chromium'
+import { launchChromium, machineLibraries } from './chromium'
 import { root, startService, type Service } from './server'
 
 const artifacts = join(root, 'test/artifacts')
@@ -38,6 +38,11 @@ async function completed(page: Page, name: string) {
 }
 
 describe('the upload page in Chromium', () => {
+  it('runs a browser that needs nothing from the machine but libc and libgcc', async () => {
+    const names = (await machineLibraries()).map((path) => path.split('/').at(-1)!.replace(/\.so.*$/, ''))
+    expect(names.filter((n) => !['libc', 'libm', 'libdl', 'libpthread', 'librt', 'libgcc_s'].includes(n))).toEqual([])
+  })
+
   it('is served by the Worker next to the API routes', async () => {
     const page = await fetch(`${service.base}/`)
     expect(page.status).toBe(200)
