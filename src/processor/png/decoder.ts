@@ -58,7 +58,13 @@ export async function decodePng(
     // Bytes after the zlib stream made the inflater drop the last rows. libpng reads such files
     // with a warning, so decode again, stopping before those bytes; only bytes in memory can be.
     if (!(e instanceof TrailingDataError) || !(source instanceof Uint8Array)) throw e
-    return await decodeOnce(source, minWidth, minHeight, maxPixels, e.fedBefore)
+    try {
+      return await decodeOnce(source, minWidth, minHeight, maxPixels, e.fedBefore)
+    } catch (again) {
+      // Fed byte by byte, the stream still ended before the last scanline.
+      if (again instanceof TrailingDataError) throw new ImageDecodeError('Not enough image data: the zlib stream in IDAT ends before the last scanline')
+      throw again
+    }
   }
 }
 

@@ -66,7 +66,7 @@ describe('PNG damage libpng only warns about', () => {
 describe('PNG damage libpng refuses', () => {
   const cases: [string, RegExp][] = [
     ['png-bad-plte-crc.png', /CRC mismatch in PLTE chunk/],
-    ['png-640x480-short-stream-then-junk.png', /Not enough image data|zlib/],
+    ['png-640x480-short-stream-then-junk.png', /Not enough image data/],
   ]
   it.each(cases)('%s fails: %s', async (name, reason) => {
     const error = await decode(tolerant(name)).catch((e: unknown) => e)
