@@ -162,7 +162,10 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
         if (!valid) throw new ImageDecodeError(`Invalid PLTE length ${h.length}`)
         const d = await readCritical(input, h)
         if (ct !== 3) break
-        const pal = new Uint8Array(1024).fill(255)
+        // Entries past the PLTE stay opaque black: libpng decodes an index beyond the palette so,
+        // with only a warning ("palette index exceeding num_palette"), and so does libspng (sharp).
+        const pal = new Uint8Array(1024)
+        for (let i = 0; i < 256; i++) pal[i * 4 + 3] = 255
         for (let i = 0; i < h.length / 3; i++) pal.set(d.subarray(i * 3, i * 3 + 3), i * 4)
         tr.palette = pal
         tr.paletteSize = h.length / 3

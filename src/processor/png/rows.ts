@@ -408,12 +408,11 @@ export function convertRow(
       return
     }
     case 3: {
+      // All 256 entries exist: indexes past the PLTE are opaque black (see decoder.ts).
       const pal = tr.palette!
-      const size = tr.paletteSize
       const mask = (1 << bitDepth) - 1
       for (let i = 0, bit = 0; i < n; i++, bit += bitDepth, d += 4) {
         const idx = bitDepth === 8 ? src[off + i]! : (src[off + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & mask
-        if (idx >= size) throw new ImageDecodeError(`Palette index ${idx} out of range (palette has ${size} entries)`)
         const p = idx * 4
         dst[d] = pal[p]!
         dst[d + 1] = pal[p + 1]!

@@ -48,6 +48,11 @@ describe('PNG damage libpng only warns about', () => {
     expect(firstDifference(got.data, opaque)).toBe(-1)
   })
 
+  it('decodes palette indexes past the PLTE as opaque black, as libpng and libspng do', async () => {
+    const got = await decode(tolerant('png-palette-index-past-plte.png'))
+    expect([...got.data]).toEqual([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255])
+  })
+
   it('decodes a box-reduced image of a damaged stream like the sound one', async () => {
     const got = await decodePng(tolerant('png-640x480-trailing-bytes.png'), 100, 75)
     const want = await decodePng(tolerant('png-640x480.png'), 100, 75)
