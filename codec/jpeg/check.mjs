@@ -72,13 +72,17 @@ const corrupt = {
   'restart-marker file truncated at half': restart.subarray(0, restart.length >> 1),
   '20 flipped bytes': flip(photo, 20, 1),
   '4000 zero bytes in the middle': (() => { const b = Buffer.from(photo); b.fill(0, b.length >> 1, (b.length >> 1) + 4000); return b })(),
-  '117 junk bytes before EOI': Buffer.concat([photo.subarray(0, -2), Buffer.from('\xff\x00\xff\x00' + '\x12\x34\x56'.repeat(40), 'latin1'), Buffer.from([0xff, 0xd9])]),
+  '117 junk bytes before EOI (over the 32 tolerated after scan data)': Buffer.concat([photo.subarray(0, -2), Buffer.from('\xff\x00\xff\x00' + '\x12\x34\x56'.repeat(40), 'latin1'), Buffer.from([0xff, 0xd9])]),
   'header claims 20000x20000': withSize(fs.readFileSync(img('odd.jpg')), 20000, 20000),
   'header claims 0 height': withSize(fs.readFileSync(img('odd.jpg')), 1001, 0),
 }
 const benign = {
   'missing EOI marker': photo.subarray(0, -2),
   'garbage after EOI': Buffer.concat([photo, Buffer.from('trailing garbage')]),
+  // libjpeg warns "extraneous bytes before marker" and reads on (docs/decoding.md).
+  '500 junk bytes before the first marker after SOI': Buffer.concat([photo.subarray(0, 2), Buffer.alloc(500, 0x20), photo.subarray(2)]),
+  '8 junk bytes before EOI': Buffer.concat([photo.subarray(0, -2), Buffer.from('junk\0\0\0\0', 'latin1'), Buffer.from([0xff, 0xd9])]),
+  'a second SOF after the scan': Buffer.concat([photo.subarray(0, -2), Buffer.from([0xff, 0xc0, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0, 0xff, 0xd9])]),
 }
 function flip(buf, count, seed) {
   const b = Buffer.from(buf)

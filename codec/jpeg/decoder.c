@@ -33,6 +33,7 @@ IMPORT("jd_fill") extern int js_fill(unsigned char *buf, int cap);
 #define MAX_ROWS 16        /* rows per jd_read (>= rec_outbuf_height, at most 4);
                               16 rows * 8000 px * 4 = 512 KB */
 #define MAX_SCANS 500      /* as TurboJPEG's TJFLAG_LIMITSCANS: "scan bomb" files */
+#define MAX_JUNK_AFTER_SCAN 32  /* extraneous bytes tolerated after scan data */
 
 enum {  /* layout of the int32 array at jd_info() */
   I_WIDTH, I_HEIGHT, I_COMPONENTS, I_PROGRESSIVE, I_COLOR_SPACE,
@@ -46,6 +47,9 @@ static struct jpeg_progress_mgr progress;
 static jmp_buf escape;
 static int live;           /* cinfo created and not yet destroyed */
 static int eof_ok;         /* EOF may be benign (see src_fill) */
+static int in_header;      /* inside jd_header: no scan data read yet */
+static int image_done;     /* every row is out: later trouble is after the image */
+static int warned;         /* a warning was made fatal (see on_message) */
 static int cmyk;           /* output is CMYK, converted to RGBA by us */
 static int32_t info[I_COUNT];
 static char message[JMSG_LENGTH_MAX];
@@ -65,7 +69,8 @@ static void on_error(j_common_ptr c) {
 
 /* Warnings (level -1) are corruption reports ("Corrupt JPEG data: ...",
  * "Premature end of JPEG file"): libjpeg would go on and decode grey or
- * garbage, so they are fatal, except for three about metadata only. */
+ * garbage, so they are fatal, except for three about metadata only and the
+ * tolerated damage below. */
 static void on_message(j_common_ptr c, int level) {
   if (level >= 0) return;  /* trace messages */
   switch (c->err->msg_code) {
@@ -73,7 +78,20 @@ static void on_message(j_common_ptr c, int level) {
   case JWRN_JFIF_MAJOR:
   case JWRN_BOGUS_ICC:
     return;
+  case JWRN_EXTRANEOUS_DATA: {
+    /* "N extraneous bytes before marker 0xXX": libjpeg skips them and reads
+     * on. Before the first scan they are junk between segments (some cameras
+     * write it before the frame header). After scan data they are also what
+     * an entropy decoder that lost sync in corrupt data leaves behind: the
+     * scan ended early. Padding writers add is a few bytes, so allow that
+     * much; before a restart marker (inside a scan) none. */
+    int count = c->err->msg_parm.i[0], marker = c->err->msg_parm.i[1];
+    if (marker >= 0xd0 && marker <= 0xd7) break;
+    if (in_header || count <= MAX_JUNK_AFTER_SCAN) return;
+    break;
   }
+  }
+  warned = 1;  /* fatal even once the image is complete */
   c->err->error_exit(c);
 }
 
@@ -91,14 +109,25 @@ static void on_progress(j_common_ptr c) {
 static void src_init(j_decompress_ptr c) { (void)c; }
 static void src_term(j_decompress_ptr c) { (void)c; }
 
+/* True once a progressive file's scans have refined every coefficient of
+ * every component to its last bit: only the EOI marker can still be missing. */
+static int progression_complete(j_decompress_ptr c) {
+  if (!c->progressive_mode || !c->coef_bits) return 0;
+  for (int ci = 0; ci < c->num_components; ci++)
+    for (int k = 0; k < DCTSIZE2; k++)
+      if (c->coef_bits[ci][k] != 0) return 0;
+  return 1;
+}
+
 static boolean src_fill(j_decompress_ptr c) {
   int n = js_fill(input, INPUT_CHUNK);
   if (n <= 0) {
     /* EOF in the header or in a progressive/multi-scan file (all of which
-     * jd_start reads) is fatal. In jd_read (single-scan data) a fake EOI is
-     * enough: the entropy decoder then reports "premature end of data
-     * segment" if it still needed bits, so only a missing EOI is forgiven. */
-    if (!eof_ok) WARNMS(c, JWRN_JPEG_EOF);
+     * jd_start reads) is fatal, unless the progression is complete. In
+     * jd_read (single-scan data) a fake EOI is enough. Either way the
+     * entropy decoder then reports "premature end of data segment" if it
+     * still needed bits, so only a missing EOI is forgiven. */
+    if (!eof_ok && !progression_complete(c)) WARNMS(c, JWRN_JPEG_EOF);
     input[0] = 0xFF;           /* end with a fake EOI, as libjpeg does */
     input[1] = JPEG_EOI;
     n = 2;
@@ -139,6 +168,9 @@ EXPORT("jd_header") int jd_header(int max_memory) {
   memset(info, 0, sizeof info);
   message[0] = 0;
   eof_ok = 0;
+  image_done = 0;
+  warned = 0;
+  in_header = 1;
   if (setjmp(escape)) { destroy(); return -1; }
 
   cinfo.err = jpeg_std_error(&jerr);
@@ -166,6 +198,7 @@ EXPORT("jd_header") int jd_header(int max_memory) {
   info[I_COMPONENTS] = cinfo.num_components;
   info[I_PROGRESSIVE] = cinfo.progressive_mode;
   info[I_COLOR_SPACE] = cinfo.jpeg_color_space;
+  in_header = 0;
   return 0;
 }
 
@@ -208,11 +241,16 @@ static void cmyk_to_rgba(unsigned char *p, size_t pixels, int adobe) {
  * 0 when the image is complete (decompressor then destroyed), < 0 on error. */
 EXPORT("jd_read") int jd_read(void) {
   if (!live || !rowbuf) return -1;
-  if (setjmp(escape)) { destroy(); return -1; }
+  /* A libjpeg error once every row is out (jpeg_finish_decompress reading
+   * to EOI) is about bytes after the image: a stray SOF or SOS. djpeg and
+   * libvips have the whole image by then too. A warning we made fatal (too
+   * much junk after the scan: lost sync) still fails. */
+  if (setjmp(escape)) { int done = image_done && !warned; destroy(); return done ? 0 : -1; }
 
   eof_ok = 1;
   if (cinfo.output_scanline >= cinfo.output_height) {
-    jpeg_finish_decompress(&cinfo);  /* reads up to EOI: junk before it is fatal */
+    image_done = 1;
+    jpeg_finish_decompress(&cinfo);  /* reads up to EOI */
     destroy();
     return 0;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
+import { crc32 } from '../processor/png/checksum'
 import { displayedSize, sniffImage } from './sniff'
 
 describe('sniffImage', () => {
@@ -48,6 +49,29 @@ describe('sniffImage', () => {
     expect(sniffImage(fixture('pngsuite/xhdn0g08.png')).ok).toBe(true) // header fine, CRC wrong: the decoder must catch it
     const noIhdr = fixture('pngsuite/basn0g08.png').slice(0, 20)
     expect(sniffImage(noIhdr)).toMatchObject({ ok: false, reason: 'unreadable' })
+  })
+
+  it('skips junk between JPEG segments, as libjpeg does ("extraneous bytes before marker")', () => {
+    expect(sniffImage(fixture('tolerant/jpeg-junk-before-sof.jpg'))).toEqual({
+      ok: true,
+      header: { format: 'jpeg', width: 320, height: 240, orientation: 1, progressive: false },
+    })
+    // Junk, fill bytes and stuffed FF 00 before a SOF: still found.
+    const sof = [0xff, 0xc0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0]
+    const padded = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0x4a, 0x46, 0x12, 0x34, 0xff, 0x00, 0xff, 0xff, ...sof])
+    expect(sniffImage(padded)).toMatchObject({ ok: true, header: { width: 64, height: 48 } })
+    // Junk and no frame header at all: unreadable.
+    expect(sniffImage(padded.slice(0, 14))).toMatchObject({ ok: false, reason: 'unreadable' })
+  })
+
+  it('ignores a PNG eXIf chunk whose CRC does not match, as the decoder drops it', () => {
+    expect(sniffImage(fixture('tolerant/png-640x480-bad-exif-crc.png'))).toMatchObject({ ok: true, header: { orientation: 1, width: 640 } })
+    // The same chunk with its CRC repaired says orientation 6.
+    const repaired = fixture('tolerant/png-640x480-bad-exif-crc.png')
+    const at = 8 + 25 // eXIf follows IHDR
+    const view = new DataView(repaired.buffer)
+    view.setUint32(at + 8 + view.getUint32(at), crc32(0, repaired, at + 4, at + 8 + view.getUint32(at)))
+    expect(sniffImage(repaired)).toMatchObject({ ok: true, header: { orientation: 6 } })
   })
 
   it('reports the size a JPEG SOF claims without decoding', () => {

@@ -2,6 +2,8 @@
  * What an uploaded file is, read from its bytes alone: the client's
  * Content-Type and file name are never trusted.
  */
+import { crc32 } from '../processor/png/checksum'
+
 export type ImageFormat = 'jpeg' | 'png'
 
 export interface ImageHeader {
@@ -43,14 +45,21 @@ function readPng(b: Uint8Array): SniffResult {
   return { ok: true, header: { format: 'png', width, height, orientation: pngOrientation(b, view), progressive: false } }
 }
 
-/** Orientation from an eXIf chunk placed before the image data, if any. */
+/**
+ * Orientation from an eXIf chunk placed before the image data, if any. A chunk whose CRC does not
+ * match is dropped, as libpng and the decoder drop damaged ancillary chunks.
+ */
 function pngOrientation(b: Uint8Array, view: DataView): number {
   let pos = 8
   while (pos + 12 <= b.length) {
     const length = view.getUint32(pos)
     const type = String.fromCharCode(b[pos + 4]!, b[pos + 5]!, b[pos + 6]!, b[pos + 7]!)
     if (type === 'IDAT' || type === 'IEND') return 1
-    if (type === 'eXIf') return tiffOrientation(b, pos + 8, Math.min(pos + 8 + length, b.length))
+    if (type === 'eXIf') {
+      const end = pos + 8 + length
+      if (end + 4 > b.length || crc32(0, b, pos + 4, end) !== view.getUint32(end)) return 1
+      return tiffOrientation(b, pos + 8, end)
+    }
     pos += 12 + length
   }
   return 1
@@ -62,12 +71,11 @@ const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 
 function readJpeg(b: Uint8Array): SniffResult {
   let pos = 2
   let orientation = 1
-  while (pos < b.length) {
-    if (b[pos] !== 0xff) return unreadable('The JPEG file has a malformed marker before its frame header.')
-    // Fill bytes (0xFF padding) may precede a marker.
-    while (pos < b.length && b[pos] === 0xff) pos++
-    const marker = b[pos++]
-    if (marker === undefined) break
+  for (;;) {
+    pos = nextMarker(b, pos)
+    if (pos + 1 >= b.length) break
+    const marker = b[pos + 1]!
+    pos += 2
     if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue
     if (marker === 0xd9 || marker === 0xda) return unreadable('The JPEG file has no frame header before its image data.')
     if (pos + 2 > b.length) break
@@ -89,6 +97,19 @@ function readJpeg(b: Uint8Array): SniffResult {
     pos = end
   }
   return unreadable('The JPEG file ends before its frame header.')
+}
+
+/**
+ * Position of the next marker (0xFF, then a byte that is neither 0x00 nor 0xFF) at or after
+ * `pos`, skipping what lies in between as libjpeg does: junk bytes between segments (it warns
+ * "N extraneous bytes before marker" and reads on), fill bytes (0xFF padding) and stuffed FF 00.
+ * Returns b.length when there is none.
+ */
+function nextMarker(b: Uint8Array, pos: number): number {
+  for (; pos + 1 < b.length; pos++) {
+    if (b[pos] === 0xff && b[pos + 1] !== 0x00 && b[pos + 1] !== 0xff) return pos
+  }
+  return b.length
 }
 
 const isExif = (b: Uint8Array, p: number) =>

@@ -1,5 +1,5 @@
 /**
- * CRC-32 (PNG chunks) and Adler-32 (the zlib trailer), both incremental.
+ * CRC-32 of PNG chunks, incremental.
  * CRC uses slicing-by-8: a large IDAT stream is checksummed at several hundred MB/s.
  */
 
@@ -38,25 +38,4 @@ export function crc32(crc: number, buf: Uint8Array, start = 0, end = buf.length)
   }
   for (; i < end; i++) c = t[(c ^ buf[i]!) & 255]! ^ (c >>> 8)
   return ~c >>> 0
-}
-
-/**
- * Continue an Adler-32 (start with 1) over buf. Blocks of 3800 bytes keep both sums below 2^31,
- * so they stay small integers for the JIT (zlib's usual 5552 would overflow int32).
- */
-export function adler32(adler: number, buf: Uint8Array): number {
-  let a = adler & 0xffff
-  let b = adler >>> 16
-  const len = buf.length
-  let i = 0
-  while (i < len) {
-    const end = Math.min(len, i + 3800)
-    for (; i < end; i++) {
-      a += buf[i]!
-      b += a
-    }
-    a %= 65521
-    b %= 65521
-  }
-  return b * 65536 + a
 }

@@ -7,7 +7,7 @@
 import { ImageDecodeError } from '../errors'
 import { ByteReader } from './bytes'
 import { crc32 } from './checksum'
-import { inflateStream, rejectsTrailingData } from './inflate'
+import { inflateStream, TrailingDataError } from './inflate'
 import { RowSink, rowBytesFor, type Transparency } from './rows'
 
 export interface PngInfo {
@@ -52,9 +52,32 @@ export async function decodePng(
   minHeight: number,
   maxPixels = 100_000_000,
 ): Promise<DecodedPng> {
+  try {
+    return await decodeOnce(source, minWidth, minHeight, maxPixels)
+  } catch (e) {
+    // Bytes after the zlib stream made the inflater drop the last rows. libpng reads such files
+    // with a warning, so decode again, stopping before those bytes; only bytes in memory can be.
+    if (!(e instanceof TrailingDataError) || !(source instanceof Uint8Array)) throw e
+    try {
+      return await decodeOnce(source, minWidth, minHeight, maxPixels, e.fedBefore)
+    } catch (again) {
+      // Fed byte by byte, the stream still ended before the last scanline.
+      if (again instanceof TrailingDataError) throw new ImageDecodeError('Not enough image data: the zlib stream in IDAT ends before the last scanline')
+      throw again
+    }
+  }
+}
+
+async function decodeOnce(
+  source: Uint8Array | ReadableStream<Uint8Array>,
+  minWidth: number,
+  minHeight: number,
+  maxPixels: number,
+  bytewiseFrom?: number,
+): Promise<DecodedPng> {
   const input = new ByteReader(source)
   try {
-    const result = await decode(input, minWidth, minHeight, maxPixels)
+    const result = await decode(input, minWidth, minHeight, maxPixels, bytewiseFrom)
     input.close()
     return result
   } catch (e) {
@@ -93,7 +116,7 @@ interface ChunkHeader {
   crc: number
 }
 
-async function decode(input: ByteReader, minWidth: number, minHeight: number, maxPixels: number): Promise<DecodedPng> {
+async function decode(input: ByteReader, minWidth: number, minHeight: number, maxPixels: number, bytewiseFrom?: number): Promise<DecodedPng> {
   const sig = await input.readExact(8).catch((e: unknown) => {
     throw input.exhausted ? new ImageDecodeError('Not a PNG file: too short') : e
   })
@@ -112,7 +135,7 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
     if (!info) {
       if (h.type !== 'IHDR') throw new ImageDecodeError(`First chunk must be IHDR, found ${h.type}`)
       if (h.length !== 13) throw new ImageDecodeError(`Invalid IHDR length ${h.length}`)
-      info = parseIhdr(await readBody(input, h))
+      info = parseIhdr(await readCritical(input, h))
       const { width, height, colorType, bitDepth } = info
       if (width * height > maxPixels) {
         throw new ImageDecodeError(`Image too large: ${width}x${height} exceeds the limit of ${maxPixels} pixels`)
@@ -127,25 +150,30 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
       case 'IHDR':
         throw new ImageDecodeError('Duplicate IHDR chunk')
       case 'PLTE': {
-        if (tr.palette || sink) throw new ImageDecodeError(tr.palette ? 'Duplicate PLTE chunk' : 'PLTE after IDAT')
-        if (h.length % 3 !== 0 || h.length === 0 || h.length > 768) {
-          throw new ImageDecodeError(`Invalid PLTE length ${h.length}`)
+        if (tr.palette) throw new ImageDecodeError('Duplicate PLTE chunk')
+        const valid = h.length % 3 === 0 && h.length > 0 && h.length <= 768
+        // libpng only warns about a PLTE after the image data (a palette image without one failed at
+        // IDAT) or a malformed one it does not need: a palette is only a suggestion for truecolour
+        // images and not allowed for grey. Either way it is ignored.
+        if (sink || (ct !== 3 && !valid)) {
+          await skipBody(input, h)
+          break
         }
-        const d = await readBody(input, h)
-        // A palette is only a suggestion for truecolour images and not allowed for grey: ignore it.
+        if (!valid) throw new ImageDecodeError(`Invalid PLTE length ${h.length}`)
+        const d = await readCritical(input, h)
         if (ct !== 3) break
-        const pal = new Uint8Array(1024).fill(255)
+        // Entries past the PLTE stay opaque black: libpng decodes an index beyond the palette so,
+        // with only a warning ("palette index exceeding num_palette"), and so does libspng (sharp).
+        const pal = new Uint8Array(1024)
+        for (let i = 0; i < 256; i++) pal[i * 4 + 3] = 255
         for (let i = 0; i < h.length / 3; i++) pal.set(d.subarray(i * 3, i * 3 + 3), i * 4)
         tr.palette = pal
         tr.paletteSize = h.length / 3
         break
       }
       case 'tRNS': {
-        if (h.length > 256 || sink) {
-          await skipBody(input, h)
-          break
-        }
-        const d = await readBody(input, h)
+        const d = h.length > 256 || sink ? await skipBody(input, h) : await readAncillary(input, h)
+        if (!d) break
         // Like libpng, ignore a tRNS that does not fit the colour type rather than fail.
         if (tr.hasAlpha) break
         if (ct === 0 && d.length === 2) tr.keyR = u16(d, 0)
@@ -158,24 +186,22 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
         break
       }
       case 'IDAT': {
-        if (sink) throw new ImageDecodeError('IDAT chunks are not consecutive')
+        if (sink) {
+          // An IDAT after other chunks that followed the image data: libpng skips it with a
+          // warning ("Too many IDATs found"). Its CRC still counts, IDAT being critical.
+          await skipBody(input, h)
+          break
+        }
         if (ct === 3 && !tr.palette) throw new ImageDecodeError('Missing PLTE chunk for a palette image')
-        // Where the platform rejects trailing bytes itself, skip the Adler-32 check (~1 ms per MB).
-        const checkAdler = !(await rejectsTrailingData())
-        const rows: RowSink = new RowSink(info, tr, factor, checkAdler)
+        const rows: RowSink = new RowSink(info, tr, factor)
         sink = rows
         const idat = new IdatReader(input, h)
         await inflateStream(
           (max) => idat.next(max),
           (bytes) => rows.push(bytes),
+          { complete: () => rows.complete, bytewiseFrom },
         )
         rows.finish()
-        // The platform checks the Adler-32 trailer but may silently ignore bytes after it (Node
-        // does). If the zlib stream ended before the IDAT data did, the last four bytes of IDAT
-        // are not the trailer.
-        if (checkAdler && idat.tail !== rows.adler) {
-          throw new ImageDecodeError('Unexpected data after the end of the zlib stream in IDAT')
-        }
         pending = idat.after
         break
       }
@@ -192,13 +218,14 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
           factor,
           orientation,
         }
-      case 'eXIf':
-        if (h.length > MAX_EXIF) await skipBody(input, h)
-        else orientation = exifOrientation(await readBody(input, h))
+      case 'eXIf': {
+        const d = h.length > MAX_EXIF ? await skipBody(input, h) : await readAncillary(input, h)
+        if (d) orientation = exifOrientation(d)
         break
+      }
       default:
-        // Bit 5 of the first type byte clear = critical: a decoder must not skip what it cannot read.
-        if (!(h.type.charCodeAt(0) & 32)) throw new ImageDecodeError(`Unknown critical chunk ${h.type}`)
+        // A decoder must not skip a critical chunk it cannot read.
+        if (isCritical(h.type)) throw new ImageDecodeError(`Unknown critical chunk ${h.type}`)
         await skipBody(input, h)
     }
   }
@@ -208,8 +235,6 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
 class IdatReader {
   /** The first chunk header after the IDAT run, once reached. */
   after: ChunkHeader | null = null
-  /** The last four bytes of the IDAT stream, big-endian (the zlib Adler-32 trailer if valid). */
-  tail = 0
   private remaining: number
   private crc: number
   private inChunk = true
@@ -230,7 +255,6 @@ class IdatReader {
         const s = await this.input.readSome(Math.min(this.remaining, max))
         this.crc = crc32(this.crc, s)
         this.remaining -= s.length
-        for (let i = Math.max(0, s.length - 4); i < s.length; i++) this.tail = ((this.tail << 8) | s[i]!) >>> 0
         return s
       }
       if (this.inChunk) {
@@ -290,25 +314,46 @@ function typeName(b: Uint8Array, at: number): string {
   return s
 }
 
-async function readBody(input: ByteReader, h: ChunkHeader): Promise<Uint8Array> {
+/** A chunk whose data is needed: its CRC must match (libpng's default for critical chunks). */
+async function readCritical(input: ByteReader, h: ChunkHeader): Promise<Uint8Array> {
   const d = await input.readExact(h.length)
-  await checkCrc(input, h.type, crc32(h.crc, d))
+  if (!(await crcMatches(input, crc32(h.crc, d)))) throw crcError(h.type)
   return d
 }
 
-async function skipBody(input: ByteReader, h: ChunkHeader): Promise<void> {
+/**
+ * An ancillary chunk's data, or null when its CRC does not match: libpng then warns and drops the
+ * chunk ("CRC error"), and so do we. Only for ancillary chunks.
+ */
+async function readAncillary(input: ByteReader, h: ChunkHeader): Promise<Uint8Array | null> {
+  const d = await input.readExact(h.length)
+  return (await crcMatches(input, crc32(h.crc, d))) ? d : null
+}
+
+/** Skips a chunk, checking its CRC only if it is critical (see readAncillary). Always null. */
+async function skipBody(input: ByteReader, h: ChunkHeader): Promise<null> {
   let crc = h.crc
   for (let left = h.length; left > 0; ) {
     const s = await input.readSome(Math.min(left, 64 * 1024))
     crc = crc32(crc, s)
     left -= s.length
   }
-  await checkCrc(input, h.type, crc)
+  if (!(await crcMatches(input, crc)) && isCritical(h.type)) throw crcError(h.type)
+  return null
 }
 
 async function checkCrc(input: ByteReader, type: string, crc: number): Promise<void> {
-  if (u32(await input.readExact(4), 0) !== crc) throw new ImageDecodeError(`CRC mismatch in ${type} chunk`)
+  if (!(await crcMatches(input, crc))) throw crcError(type)
 }
+
+async function crcMatches(input: ByteReader, crc: number): Promise<boolean> {
+  return u32(await input.readExact(4), 0) === crc
+}
+
+const crcError = (type: string) => new ImageDecodeError(`CRC mismatch in ${type} chunk`)
+
+/** Bit 5 of the first type byte clear = critical (IHDR, PLTE, IDAT, IEND, unknown ones). */
+const isCritical = (type: string) => !(type.charCodeAt(0) & 32)
 
 /** Orientation (tag 0x0112 in IFD0) from a TIFF-structured eXIf payload; 1 if absent or invalid. */
 export function exifOrientation(d: Uint8Array): number {

@@ -24,6 +24,30 @@ type Step =
   | { kind: 'idle' }
 
 /**
+ * The inflater refused bytes after the end of the zlib stream (workerd and Node 24 do), and workerd
+ * then drops the output of the piece holding them, so the image may lack its last rows.
+ * `fedBefore` is how many compressed bytes were written before that piece: all zlib data.
+ */
+export class TrailingDataError extends ImageDecodeError {
+  constructor(
+    readonly fedBefore: number,
+    detail: string,
+  ) {
+    super(`Unexpected data after the end of the zlib stream in IDAT (${detail})`)
+  }
+}
+
+export interface InflateOptions {
+  /** True once the consumer has every byte it needs: nothing more is written (see below). */
+  complete: () => boolean
+  /**
+   * From this many compressed bytes on, write one byte at a time, so that after a TrailingDataError
+   * a second pass can stop exactly where the image data is complete, before any trailing byte.
+   */
+  bytewiseFrom?: number
+}
+
+/**
  * Inflates a zlib stream with the platform's DecompressionStream, pulling compressed pieces from
  * `next` (null = end of input) and pushing inflated bytes to `onData` as they come.
  *
@@ -36,10 +60,18 @@ type Step =
  * After an exactly full read, or a piece that inflated to nothing, "drained" cannot be observed;
  * a zero-delay timer then stands in, rather than waiting forever. Without BYOB (Node) the timer
  * is the only signal (see NODE_TARGET_OUTPUT).
+ *
+ * Tolerance, as libpng's. Once `complete()` holds, no further piece is written and the input still
+ * to come is skipped: bytes after the end of the zlib stream, extra data inside it, and the
+ * Adler-32 trailer when it comes in a later piece than the last image byte (libpng too checks it
+ * only when it happens to read it, and then only warns). An inflater error after completion is
+ * ignored for the same reason. Before completion every error is fatal; a TrailingDataError tells
+ * the caller a second pass with `bytewiseFrom` can recover the rows the inflater dropped.
  */
 export async function inflateStream(
   next: (maxBytes: number) => Promise<Uint8Array | null>,
   onData: (bytes: Uint8Array) => void,
+  options: InflateOptions,
 ): Promise<void> {
   const ds = new DecompressionStream('deflate')
   const writer = ds.writable.getWriter()
@@ -57,6 +89,7 @@ export async function inflateStream(
     return p.then((r) => ({ kind: 'read', done: r.done, value: r.value }))
   }
   let produced = 0
+  let fed = 0
   // The highest expansion seen in any one piece: a piece whose output was still arriving when the
   // next was written looks less expanding than it is, so the estimate only ever goes up.
   let ratio = 0
@@ -65,8 +98,12 @@ export async function inflateStream(
   const startWrite = async (): Promise<Step> => {
     if (lastPiece) ratio = Math.max(ratio, (produced - producedAtWrite) / lastPiece)
     // Until output is seen, assume the worst, so the first piece is small.
-    const piece = await next(Math.max(MIN_PIECE, Math.min(byob ? MAX_PIECE : NODE_MAX_PIECE, Math.floor((byob ? TARGET_OUTPUT : NODE_TARGET_OUTPUT) / (ratio || 1032)))))
+    let size = Math.max(MIN_PIECE, Math.min(byob ? MAX_PIECE : NODE_MAX_PIECE, Math.floor((byob ? TARGET_OUTPUT : NODE_TARGET_OUTPUT) / (ratio || 1032))))
+    const slow = options.bytewiseFrom
+    if (slow !== undefined) size = fed >= slow ? 1 : Math.min(size, slow - fed)
+    const piece = await next(size)
     lastPiece = piece?.length ?? 0
+    fed += lastPiece
     producedAtWrite = produced
     if (piece) {
       await writer.write(piece)
@@ -82,6 +119,14 @@ export async function inflateStream(
   const stopTimer = (): void => {
     if (timer !== null) clearTimeout(timer)
     timer = null
+  }
+  /** Settles both sides so nothing is left pending or unhandled. */
+  const stop = (reason?: unknown): void => {
+    stopTimer()
+    writing?.catch(() => {})
+    reading.catch(() => {})
+    writer.abort(reason).catch(() => {})
+    ;(byob ?? plain)!.cancel(reason).catch(() => {})
   }
   try {
     for (;;) {
@@ -102,18 +147,19 @@ export async function inflateStream(
         if (step.last) inputDone = true
       } else {
         if (step.done) {
-          // The inflater may finish before close(): any input still to come is trailing data.
+          // The inflater may finish before close() (Node 20): any input still to come is trailing data, skipped.
           const w = writing ? await writing : null
-          if (w?.kind === 'wrote' && w.last) inputDone = true
-          while (!inputDone) {
-            if (await next(MAX_PIECE)) throw new ImageDecodeError('Unexpected data after the end of the zlib stream in IDAT')
-            inputDone = true
-          }
+          if (!inputDone && !(w?.kind === 'wrote' && w.last)) while (await next(MAX_PIECE));
           return
         }
         const value = step.value!
         produced += value.length
         if (value.length) onData(value)
+        if (options.complete()) {
+          stop()
+          while (await next(MAX_PIECE));
+          return
+        }
         if (byob) {
           drained = value.length < READ_SIZE
           view = new Uint8Array(value.buffer as ArrayBuffer, 0, READ_SIZE)
@@ -122,41 +168,15 @@ export async function inflateStream(
       }
     }
   } catch (e) {
-    stopTimer()
-    // Settle both sides so nothing is left pending or unhandled.
-    writing?.catch(() => {})
-    reading.catch(() => {})
-    writer.abort(e).catch(() => {})
-    ;(byob ?? plain)!.cancel(e).catch(() => {})
+    stop(e)
     if (e instanceof ImageDecodeError) throw e
-    throw new ImageDecodeError(`Corrupt zlib data in IDAT: ${e instanceof Error ? e.message : String(e)}`)
-  }
-}
-
-let strictInflate: boolean | undefined
-
-/**
- * Whether this runtime's DecompressionStream rejects bytes after the end of the zlib stream:
- * workerd does under strict_compression_checks (the default since compatibility date 2023-08-01),
- * Node 20 silently ignores them. Probed once per isolate; only the settled boolean is cached,
- * since workerd must not share a pending promise between requests.
- */
-export async function rejectsTrailingData(): Promise<boolean> {
-  if (strictInflate === undefined) {
-    // zlib stream of empty input, then one stray byte
-    const bytes = new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00])
-    const ds = new DecompressionStream('deflate')
-    const writer = ds.writable.getWriter()
-    const reader = ds.readable.getReader()
-    const writing = writer.write(bytes).then(() => writer.close())
-    writing.catch(() => {})
-    try {
-      while (!(await reader.read()).done);
-      await writing
-      strictInflate = false
-    } catch {
-      strictInflate = true
+    const detail = e instanceof Error ? e.message : String(e)
+    if (options.complete()) {
+      // Trouble after the last image byte (bad trailer, trailing bytes): libpng only warns.
+      while (await next(MAX_PIECE));
+      return
     }
+    if (/trailing/i.test(detail)) throw new TrailingDataError(fed - lastPiece, detail)
+    throw new ImageDecodeError(`Corrupt zlib data in IDAT: ${detail}`)
   }
-  return strictInflate
 }

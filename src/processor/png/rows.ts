@@ -1,5 +1,4 @@
 import { ImageDecodeError } from '../errors'
-import { adler32 } from './checksum'
 import type { PngInfo as ImageHeader } from './decoder'
 
 /**
@@ -85,14 +84,11 @@ export class RowSink {
   /** Bytes of the current scanline received; -1 while waiting for its filter-type byte. */
   private filled = -1
   private filter = 0
-  /** Adler-32 of the inflated bytes, kept only when checkAdler is set. */
-  adler = 1
 
   constructor(
     private readonly hdr: ImageHeader,
     private readonly tr: Transparency,
     private readonly k: number,
-    private readonly checkAdler: boolean,
   ) {
     const { width, height, colorType, bitDepth, interlaced } = hdr
     this.outWidth = Math.ceil(width / k)
@@ -131,14 +127,12 @@ export class RowSink {
     return this.passIndex >= this.passes.length
   }
 
+  /** Takes the next inflated bytes; any beyond the last scanline are ignored, as libpng only warns about them. */
   push(chunk: Uint8Array): void {
-    if (this.checkAdler) this.adler = adler32(this.adler, chunk)
     const n = chunk.length
     let i = 0
     while (i < n) {
-      if (this.passIndex >= this.passes.length) {
-        throw new ImageDecodeError('Too much image data: the inflated IDAT stream is longer than the image')
-      }
+      if (this.passIndex >= this.passes.length) return
       if (this.filled < 0) {
         const f = chunk[i++]!
         if (f > 4) throw new ImageDecodeError(`Invalid filter type ${f} in scanline`)
@@ -414,12 +408,11 @@ export function convertRow(
       return
     }
     case 3: {
+      // All 256 entries exist: indexes past the PLTE are opaque black (see decoder.ts).
       const pal = tr.palette!
-      const size = tr.paletteSize
       const mask = (1 << bitDepth) - 1
       for (let i = 0, bit = 0; i < n; i++, bit += bitDepth, d += 4) {
         const idx = bitDepth === 8 ? src[off + i]! : (src[off + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & mask
-        if (idx >= size) throw new ImageDecodeError(`Palette index ${idx} out of range (palette has ${size} entries)`)
         const p = idx * 4
         dst[d] = pal[p]!
         dst[d + 1] = pal[p + 1]!
