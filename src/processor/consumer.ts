@@ -35,8 +35,18 @@ export const quarantineKey = (key: string) => key.replace('/', '/quarantine/')
 const log = (event: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ event, ...fields }))
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
-export async function processVariantBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const groups = new Map<string, { body: VariantMessage; msg: Msg }[]>()
+/**
+ * Wall-clock time after which a batch starts no further image (wall time
+ * bounds CPU time). Every accepted image's own worst case is bounded at upload
+ * (docs/processor.md), so budget plus one image stays under `limits.cpu_ms`
+ * (wrangler.processor.toml): a long batch is cut short, never killed.
+ */
+export const BATCH_BUDGET_MS = 20_000
+
+type Group = { imageId: string; items: { body: VariantMessage; msg: Msg }[] }
+
+export async function processVariantBatch(batch: MessageBatch<unknown>, env: Env, options: { budgetMs?: number } = {}): Promise<void> {
+  const groups = new Map<string, Group>()
   for (const msg of batch.messages) {
     const parsed = VariantMessage.safeParse(msg.body)
     if (!parsed.success) {
@@ -44,12 +54,49 @@ export async function processVariantBatch(batch: MessageBatch<unknown>, env: Env
       msg.ack()
       continue
     }
-    const group = groups.get(parsed.data.imageId) ?? []
-    group.push({ body: parsed.data, msg })
+    const group = groups.get(parsed.data.imageId) ?? { imageId: parsed.data.imageId, items: [] }
+    group.items.push({ body: parsed.data, msg })
     groups.set(parsed.data.imageId, group)
   }
+  const all = [...groups.values()]
+  // A message delivered before may come from a batch that died on the isolate's
+  // CPU or memory limit, perhaps because of another image in it. Then one such
+  // image runs alone, after the others were handed back to the queue: a culprit
+  // fails by itself (its retries, then the dead-letter queue) and takes no
+  // innocent image with it.
+  const suspect = all.find((g) => g.items.some(({ msg }) => msg.attempts > 1))
+  if (suspect) {
+    await requeue(env, all.filter((g) => g !== suspect))
+    await processImage(env, suspect.imageId, suspect.items)
+    return
+  }
+  const budget = options.budgetMs ?? BATCH_BUDGET_MS
+  const started = Date.now()
   // One image at a time: the memory budget is per isolate, not per image.
-  for (const [imageId, items] of groups) await processImage(env, imageId, items)
+  for (const [i, group] of all.entries()) {
+    if (Date.now() - started > budget) {
+      await requeue(env, all.slice(i))
+      return
+    }
+    await processImage(env, group.imageId, group.items)
+  }
+}
+
+/**
+ * Hands messages back as new ones (no retry counted, so an innocent image never
+ * nears the dead-letter queue); if sending fails, an ordinary retry instead.
+ */
+async function requeue(env: Env, groups: Group[]): Promise<void> {
+  const items = groups.flatMap((g) => g.items)
+  if (items.length === 0) return
+  try {
+    await env.VARIANT_QUEUE.sendBatch(items.map(({ body }) => ({ body, contentType: 'json' as const })))
+    for (const { msg } of items) msg.ack()
+    log('variant.requeued', { images: groups.map((g) => g.imageId) })
+  } catch (err) {
+    log('variant.requeue_failed', { error: errorText(err) })
+    for (const { msg } of items) msg.retry({ delaySeconds: retryDelaySeconds(1) })
+  }
 }
 
 /** Makes one image's variants; never throws: every message ends acked or retried with backoff. */
