@@ -160,7 +160,7 @@ describe('variants are colour-managed like sharp', () => {
     for await (const v of processor.renderVariants(bytes, processor.PRESETS, { maxPixels: 100_000_000, onColourFallback: (r: string) => fallbacks.push(r) })) ours.push(await rgba(v.bytes))
     // A broken profile: we read the pixels as sRGB, which is sharp's ignoreIcc. withIccProfile('srgb')
     // asks for the conversion explicitly: without it sharp 0.35 leaves a 16-bit PNG's profile unapplied.
-    const theirs = []
+    const theirs: Rgba[] = []
     for (const box of processor.PRESETS) {
       const pipeline = sharp(bytes, { ignoreIcc: broken }).rotate().resize(box.width, box.height, { fit: 'inside', withoutEnlargement: true }).withIccProfile('srgb')
       const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true })
@@ -174,6 +174,6 @@ describe('variants are colour-managed like sharp', () => {
     })
     figures.push(`${name} ${errors.map((e: number) => e.toFixed(2)).join('/')}`)
     expect(fallbacks.length > 0).toBe(broken)
-    for (const [i, e] of errors.entries()) expect(e, `${processor.PRESETS[i].name}`).toBeLessThanOrEqual(MAX_MEAN_DELTA_E)
+    for (const [i, e] of errors.entries()) expect(e, processor.PRESETS[i]!.name).toBeLessThanOrEqual(MAX_MEAN_DELTA_E)
   })
 })

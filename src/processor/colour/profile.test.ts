@@ -120,7 +120,7 @@ describe('PNG sRGB, gAMA and cHRM without iCCP', () => {
 
   it('drops a colour chunk with a bad CRC (falls back to sRGB with a reason)', async () => {
     const file = png(2, [gama(100000)])
-    file[8 + 25 + 8 + 3] ^= 1 // the last byte of the gAMA value: after the signature, IHDR and the gAMA length and type
+    file[8 + 25 + 8 + 3]! ^= 1 // the last byte of the gAMA value: after the signature, IHDR and the gAMA length and type
     expect(await readColourSource(file)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/CRC mismatch in gAMA/) })
   })
 })
