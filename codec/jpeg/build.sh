@@ -85,10 +85,12 @@ cmake --build "$WORK/build" --target jpeg-static -j"$(nproc)"
 
 # 3b. Static lcms2: plain C, no configure needed. No pthreads (one thread per
 # isolate; lcms would otherwise link mutexes), -O2 as upstream's default.
+# NDEBUG drops lcms's asserts, which embed __FILE__ (the random temp dir):
+# with it the wasm is byte-identical from any source location.
 mkdir -p "$WORK/lcms"
 export LCMS WORK
 ls "$LCMS"/src/*.c | xargs -P"$(nproc)" -I{} sh -c \
-  'emcc -O2 -msimd128 -DCMS_NO_PTHREADS=1 -I"$LCMS/include" -c "$1" -o "$WORK/lcms/$(basename "$1" .c).o"' _ {}
+  'emcc -O2 -msimd128 -DNDEBUG -DCMS_NO_PTHREADS=1 -ffile-prefix-map="$LCMS"=lcms2 -I"$LCMS/include" -c "$1" -o "$WORK/lcms/$(basename "$1" .c).o"' _ {}
 emar rcs "$WORK/liblcms2.a" "$WORK"/lcms/*.o
 
 # 4. Link the decoder. Standalone wasm, no JS glue: the only imports are a few
