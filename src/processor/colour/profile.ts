@@ -36,10 +36,15 @@ const SRGB_COLOURANTS = [
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 const ICC_MARKER = 'ICC_PROFILE\0'
 
+/** Never throws: metadata that cannot be read is `invalid`, and the image is still made (as sRGB). */
 export async function readColourSource(bytes: Uint8Array): Promise<ColourSource> {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8) return fromJpeg(bytes)
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return fromPng(bytes)
-  return { kind: 'srgb' }
+  try {
+    if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8) return fromJpeg(bytes)
+    if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return await fromPng(bytes)
+    return { kind: 'srgb' }
+  } catch (e) {
+    return { kind: 'invalid', reason: `unreadable colour metadata: ${e instanceof Error ? e.message : String(e)}` }
+  }
 }
 
 // ---- JPEG
