@@ -24,6 +24,14 @@ describe('JPEG APP2 ICC_PROFILE', () => {
     expect(components).toBe(3)
   })
 
+  it('finds segments after stray bytes between markers (libjpeg skips them with a warning)', () => {
+    const file = jpeg(app2(1, 2, [1, 2]))
+    const junk = new Uint8Array([0x00, 0x13, 0x37])
+    const second = jpeg(app2(2, 2, [3]), sof(3)).subarray(2) // without its SOI
+    const joined = new Uint8Array([...file.subarray(0, file.length - 2), ...junk, ...second])
+    expect(Array.from(jpegIccProfile(joined).profile!)).toEqual([1, 2, 3])
+  })
+
   it.each([
     ['a missing segment', [app2(1, 3, [1]), app2(3, 3, [3])], /2 of 3/],
     ['a repeated segment', [app2(1, 2, [1]), app2(1, 2, [1])], /twice/],

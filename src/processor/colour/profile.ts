@@ -56,7 +56,8 @@ export function jpegIccProfile(b: Uint8Array): { profile: Uint8Array | null; com
   let components = 0
   let pos = 2
   while (pos + 4 <= b.length) {
-    if (b[pos] !== 0xff) break // garbage between segments: stop looking, the decoder judges the file
+    // Stray bytes between segments: skipped as libjpeg does (with a warning); the decoder judges the file.
+    while (pos < b.length && b[pos] !== 0xff) pos++
     while (pos < b.length && b[pos] === 0xff) pos++
     const marker = b[pos++]!
     if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue
