@@ -6,7 +6,9 @@
  * compares with native sharp (libvips, one thread) making the same three
  * variants from the same file. Default files: a generated 12 MP photo, and
  * a baseline JPEG, a PNG and a progressive JPEG at the pixel caps
- * (MAX_PIXELS / MAX_PROGRESSIVE_PIXELS in wrangler.processor.toml).
+ * (MAX_PIXELS / MAX_PROGRESSIVE_PIXELS in wrangler.processor.toml), and the
+ * 12 MP photo with an embedded Adobe RGB, Display P3 and CMYK (SWOP) profile
+ * (both sides convert to sRGB).
  *
  * Memory = every WebAssembly.Memory + JS heap used + JS ArrayBuffers, sampled
  * at every step: "live" after a forced GC (what the isolate must hold), "raw"
@@ -16,7 +18,7 @@ import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { trackWasmMemories, sample, peakRss } from './bench/memory.mjs'
-import { capJpeg, capPng, photo12mp, progressiveJpeg, readInput } from './bench/inputs.mjs'
+import { capJpeg, capPng, photo12mp, photo12mpTagged, progressiveJpeg, readInput } from './bench/inputs.mjs'
 import { loadProcessor } from './bench/bundle.mjs'
 import { sharpVariants } from './bench/sharp.mjs'
 
@@ -49,7 +51,10 @@ const maxBytes = varOf('MAX_UPLOAD_BYTES')
 
 const files = args.length
   ? args.map((f) => resolve(f))
-  : [await photo12mp(), await capJpeg(maxPixels, maxBytes), await capPng(maxPixels, maxBytes), await progressiveJpeg(maxProgressive, maxBytes)]
+  : [
+      await photo12mp(), await capJpeg(maxPixels, maxBytes), await capPng(maxPixels, maxBytes), await progressiveJpeg(maxProgressive, maxBytes),
+      await photo12mpTagged('adobe-rgb'), await photo12mpTagged('p3'), await photo12mpTagged('cmyk'),
+    ]
 
 const { renderVariants, PRESETS: VARIANT_BOXES } = await loadProcessor()
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]

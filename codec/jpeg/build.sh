@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds src/processor/jpeg/jpeg_dec.wasm (JPEG decoder, JPEG encoder and
-# Lanczos resampler: codec/jpeg/{decoder,encoder,resize}.c) from
-# Debian bookworm's libjpeg-turbo source, with Debian's emscripten (3.1.6).
+# Builds src/processor/jpeg/jpeg_dec.wasm (JPEG decoder, JPEG encoder,
+# Lanczos resampler and colour conversion: codec/jpeg/{decoder,encoder,
+# resize,colour}.c) from Debian bookworm's libjpeg-turbo and lcms2 sources,
+# with Debian's emscripten (3.1.6).
 # Run by hand (as root, or with sudo available for apt) on Debian 12:
 #   codec/jpeg/build.sh
-# Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5 reuses an unpacked source
-#      tree instead of `apt-get source`; KEEP=1 keeps the temp build dir.
+# Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5 and LCMS2_SRC=/path/to/lcms2-2.14
+#      reuse unpacked source trees instead of `apt-get source`; KEEP=1 keeps
+#      the temp build dir.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -46,6 +48,15 @@ EOF
 fi
 echo "libjpeg-turbo source: $SRC"
 
+# lcms2 source (2.14-2+deb12u1 in bookworm), Debian patches applied by dpkg-source.
+if [ -n "${LCMS2_SRC:-}" ]; then
+  LCMS="$LCMS2_SRC"  # only read
+else
+  (cd "$WORK" && apt-get source lcms2)
+  LCMS="$(ls -d "$WORK"/lcms2-*/ | head -n1)"
+fi
+echo "lcms2 source: $LCMS"
+
 # One-line patch: libjpeg-turbo's fast Huffman path (used while >= 512 bytes
 # per block are buffered, i.e. almost always with our 64 KB input chunks)
 # turns an invalid code into 0 silently; the slow path warns
@@ -72,6 +83,16 @@ emcmake cmake -S "$SRC" -B "$WORK/build" \
   -DWITH_ARITH_DEC=1 -DWITH_ARITH_ENC=0 -DWITH_MEM_SRCDST=1
 cmake --build "$WORK/build" --target jpeg-static -j"$(nproc)"
 
+# 3b. Static lcms2: plain C, no configure needed. No pthreads (one thread per
+# isolate; lcms would otherwise link mutexes), -O2 as upstream's default.
+# NDEBUG drops lcms's asserts, which embed __FILE__ (the random temp dir):
+# with it the wasm is byte-identical from any source location.
+mkdir -p "$WORK/lcms"
+export LCMS WORK
+ls "$LCMS"/src/*.c | xargs -P"$(nproc)" -I{} sh -c \
+  'emcc -O2 -msimd128 -DNDEBUG -DCMS_NO_PTHREADS=1 -ffile-prefix-map="$LCMS"=lcms2 -I"$LCMS/include" -c "$1" -o "$WORK/lcms/$(basename "$1" .c).o"' _ {}
+emar rcs "$WORK/liblcms2.a" "$WORK"/lcms/*.o
+
 # 4. Link the decoder. Standalone wasm, no JS glue: the only imports are a few
 # wasi stubs, env.emscripten_notify_memory_growth and our env.jd_fill.
 # SUPPORT_LONGJMP=wasm: libjpeg's error_exit longjmps back to the export
@@ -81,8 +102,9 @@ echo 'mergeInto(LibraryManager.library, { jd_fill: function () {} });' > "$WORK/
 mkdir -p "$(dirname "$OUT")"
 # -msimd128: WASM SIMD (Node 20, workerd) for the resampler's inner loops.
 emcc -O3 -msimd128 -sSUPPORT_LONGJMP=wasm \
-  -I"$SRC" -I"$WORK/build" \
-  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$WORK/build/libjpeg.a" \
+  -I"$SRC" -I"$WORK/build" -I"$LCMS/include" -DCMS_NO_PTHREADS=1 \
+  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$HERE/colour.c" \
+  "$WORK/build/libjpeg.a" "$WORK/liblcms2.a" \
   --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB \
   --js-library "$WORK/imports.js" \

@@ -37,7 +37,7 @@ IMPORT("jd_fill") extern int js_fill(unsigned char *buf, int cap);
 
 enum {  /* layout of the int32 array at jd_info() */
   I_WIDTH, I_HEIGHT, I_COMPONENTS, I_PROGRESSIVE, I_COLOR_SPACE,
-  I_OUT_WIDTH, I_OUT_HEIGHT, I_ROWS, I_COUNT
+  I_OUT_WIDTH, I_OUT_HEIGHT, I_ROWS, I_ADOBE, I_COUNT
 };
 
 static struct jpeg_decompress_struct cinfo;
@@ -51,6 +51,7 @@ static int in_header;      /* inside jd_header: no scan data read yet */
 static int image_done;     /* every row is out: later trouble is after the image */
 static int warned;         /* a warning was made fatal (see on_message) */
 static int cmyk;           /* output is CMYK, converted to RGBA by us */
+static int raw_cmyk;       /* ...unless the caller converts it (colour.c, with its profile) */
 static int32_t info[I_COUNT];
 static char message[JMSG_LENGTH_MAX];
 static unsigned char input[INPUT_CHUNK];
@@ -199,12 +200,15 @@ EXPORT("jd_header") int jd_header(int max_memory) {
   info[I_PROGRESSIVE] = cinfo.progressive_mode;
   info[I_COLOR_SPACE] = cinfo.jpeg_color_space;
   in_header = 0;
+  info[I_ADOBE] = cinfo.saw_Adobe_marker;  /* Adobe CMYK is stored inverted */
   return 0;
 }
 
 /* Starts decompression at scale num/8 (1..16; the glue uses 1..8). Allocates
- * the row buffer and sets out width/height and rows per jd_read in jd_info. */
-EXPORT("jd_start") int jd_start(int num) {
+ * the row buffer and sets out width/height and rows per jd_read in jd_info.
+ * keep_cmyk != 0: CMYK/YCCK files come out as raw CMYK (4 bytes per pixel,
+ * inverted when info[I_ADOBE]) for a profile-based conversion by the caller. */
+EXPORT("jd_start") int jd_start(int num, int keep_cmyk) {
   if (!live) return -1;
   if (setjmp(escape)) { destroy(); return -1; }
 
@@ -213,6 +217,7 @@ EXPORT("jd_start") int jd_start(int num) {
   /* libjpeg-turbo converts YCbCr, RGB and grayscale straight to RGBA (alpha
    * 255). CMYK/YCCK can only come out as CMYK; we convert it below. */
   cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+  raw_cmyk = cmyk && keep_cmyk;
   cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_RGBA;
   jpeg_start_decompress(&cinfo);  /* progressive: reads all scans here */
 
@@ -263,6 +268,6 @@ EXPORT("jd_read") int jd_read(void) {
     if (got == 0) ERREXIT(&cinfo, JERR_INPUT_EMPTY);  /* cannot happen: we never suspend */
     n += (int)got;
   }
-  if (cmyk) cmyk_to_rgba(rowbuf, (size_t)cinfo.output_width * n, cinfo.saw_Adobe_marker);
+  if (cmyk && !raw_cmyk) cmyk_to_rgba(rowbuf, (size_t)cinfo.output_width * n, cinfo.saw_Adobe_marker);
   return n;
 }

@@ -5,7 +5,7 @@ export interface Box {
   height: number
 }
 export interface Processor {
-  renderVariants(original: Uint8Array, boxes: readonly Box[], options: { maxPixels: number; onStep?: (step: string, ms: number) => void }): AsyncGenerator<{ name: string; width: number; height: number; format: 'jpeg' | 'png'; bytes: Uint8Array }>
+  renderVariants(original: Uint8Array, boxes: readonly Box[], options: { maxPixels: number; onStep?: (step: string, ms: number) => void; onColourFallback?: (reason: string) => void }): AsyncGenerator<{ name: string; width: number; height: number; format: 'jpeg' | 'png'; bytes: Uint8Array }>
   PRESETS: readonly Box[]
 }
 export function loadProcessor(): Promise<Processor>

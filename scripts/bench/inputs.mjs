@@ -149,4 +149,23 @@ export const capPng = (pixels, maxBytes) => {
   })
 }
 
+/**
+ * An ICC profile taken from one of the colour fixtures (test/fixtures/colour/README.md), as a
+ * file for sharp's withIccProfile; no system profile directory needed.
+ */
+const fixtureProfile = (fixture) =>
+  cached(`${fixture}.icc`, async () => (await sharp(resolve(root, 'test/fixtures/colour', fixture)).metadata()).icc)
+
+/**
+ * The 12 MP photo converted by sharp (lcms2) into another colour space, profile embedded:
+ * 'adobe-rgb' (Adobe RGB 1998), 'p3' (Display P3, sharp's built-in profile), 'cmyk' (SWOP, 4:4:4 CMYK).
+ */
+export const photo12mpTagged = (space) =>
+  cached(`photo-4032x3024-${space}.jpg`, async () => {
+    const profile = space === 'p3' ? 'p3' : await fixtureProfile(space === 'cmyk' ? 'cmyk-swop.jpg' : 'adobe-rgb.jpg')
+    // CMYK JPEGs are not subsampled (4 full channels): less grain keeps this one under the 5 MB upload cap.
+    const pipeline = raw(scene(4032, 3024, { grain: space === 'cmyk' ? 0.6 : 1.7 })).withIccProfile(profile)
+    return (space === 'cmyk' ? pipeline.toColourspace('cmyk').jpeg({ quality: 80 }) : pipeline.jpeg({ quality: 85, chromaSubsampling: '4:2:0' })).toBuffer()
+  })
+
 export const readInput = (path) => new Uint8Array(readFileSync(path))

@@ -135,7 +135,7 @@ async function processImage(env: Env, imageId: string, items: { body: VariantMes
     const boxes = [...pending.keys()].map((name) => presetByName(name)!)
     const maxPixels = readConfig(env).maxPixels
     stage = 'Making the variants'
-    for await (const out of renderVariants(original, boxes, { maxPixels })) {
+    for await (const out of renderVariants(original, boxes, { maxPixels, onColourFallback: (reason) => log('colour.fallback', { imageId, reason }) })) {
       const { variant, msgs } = pending.get(out.name)!
       const sha256 = await sha256Hex(out.bytes)
       const ext = extensionFor(out.format)

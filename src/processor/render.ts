@@ -9,6 +9,10 @@
  * Each smaller variant is made from the previous one (cascade), EXIF
  * orientation is applied to the small result, and each encoded variant is
  * yielded as soon as it exists so the caller can store it.
+ *
+ * Colour: variants are sRGB. An embedded profile (or PNG cHRM/gAMA) is read
+ * before decoding and lcms2 converts the reduced rows in place, between the
+ * decoder and the resampler, so the cost is per reduced pixel (docs/colour.md).
  */
 import { displayedSize, sniffImage, type ImageFormat } from '../upload/sniff'
 import { fitWithin, type Size } from '../variant/presets'
@@ -16,6 +20,7 @@ import { ImageDecodeError } from './errors'
 import { JpegDecoder, type WasmImage } from './jpeg/decoder'
 import jpegDecWasm from './jpeg/jpeg_dec.wasm?module'
 import { orient } from './orient'
+import { readColourSource } from './colour/profile'
 import { decodePng } from './png/decoder'
 import { encodePng } from './png/encoder'
 
@@ -36,7 +41,11 @@ export interface RenderOptions {
   maxPixels: number
   /** Called after each step with its name and duration (the benchmark samples memory here). */
   onStep?: (step: string, ms: number) => void
+  /** Called when an embedded colour profile is unusable and the pixels are treated as sRGB (default: a JSON log line). */
+  onColourFallback?: (reason: string) => void
 }
+
+const logColourFallback = (reason: string) => console.log(JSON.stringify({ event: 'colour.fallback', reason }))
 
 /** JPEG quality of variants: visually transparent at these sizes, about half the bytes of q92. */
 const JPEG_QUALITY = 82
@@ -65,6 +74,9 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
     t = performance.now() // the callback's own time is no step's
   }
 
+  const colour = { source: await readColourSource(original), onFallback: options.onColourFallback ?? logColourFallback }
+  step('colour-profile')
+
   const wasm = await getCodec()
   const first = targets[0]!
   let hasAlpha = false
@@ -72,13 +84,13 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   wasm.begin()
   try {
     if (header.format === 'jpeg') {
-      current = wasm.decodeResized(original, first.size, first.size)
+      current = wasm.decodeResized(original, first.size, first.size, colour)
       step(`decode+resize:${first.name}`)
     } else {
       const png = await decodePng(original, first.size.width, first.size.height, options.maxPixels)
       hasAlpha = png.hasAlpha
       step('decode')
-      current = wasm.resizePixels(png, first.size, hasAlpha)
+      current = wasm.resizePixels(png, first.size, hasAlpha, colour)
       step(`resize:${first.name}`)
     }
     for (const [i, target] of targets.entries()) {

@@ -7,18 +7,26 @@
  * - PSNR over all channels (colour premultiplied by alpha) >= MIN_PSNR dB;
  * - detail (mean absolute Laplacian of luma) within DETAIL_RANGE of sharp's:
  *   lower means blur, higher means aliasing or ringing.
+ *
+ * Colour (profile-tagged originals): each variant, decoded as sRGB, against
+ * sharp's colour-managed rendering (lcms2 from the embedded profile to sRGB)
+ * at the same size: mean CIE76 over a coarse grid <= MAX_MEAN_DELTA_E.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import sharp from 'sharp'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadProcessor } from '../../scripts/bench/bundle.mjs'
-import { photo12mp, readInput, scene } from '../../scripts/bench/inputs.mjs'
+import { photo12mp, photo12mpTagged, readInput, scene } from '../../scripts/bench/inputs.mjs'
 import { sharpVariants } from '../../scripts/bench/sharp.mjs'
+import { meanDeltaE76 } from '../colour-difference'
 
 const MIN_PSNR = 32
 const DETAIL_RANGE = [0.85, 1.25] as const
 const DETAIL_FLOOR = 0.5
+const MAX_MEAN_DELTA_E = 1.5
+/** Cells of the colour grid (block means): removes JPEG noise and resampling detail, keeps colour. */
+const GRID_CELL = 8
 
 interface Rgba {
   width: number
@@ -118,5 +126,54 @@ describe('variants match sharp for the same box', () => {
       expect(ratio).toBeGreaterThanOrEqual(DETAIL_RANGE[0])
       expect(ratio).toBeLessThanOrEqual(DETAIL_RANGE[1])
     }
+  })
+})
+
+/** Block means over GRID_CELL x GRID_CELL cells, RGB. */
+function grid(img: Rgba): number[] {
+  const out: number[] = []
+  for (let gy = 0; gy + GRID_CELL <= img.height; gy += GRID_CELL)
+    for (let gx = 0; gx + GRID_CELL <= img.width; gx += GRID_CELL)
+      for (let c = 0; c < 3; c++) {
+        let sum = 0
+        for (let y = gy; y < gy + GRID_CELL; y++) for (let x = gx; x < gx + GRID_CELL; x++) sum += img.data[(y * img.width + x) * 4 + c]!
+        out.push(sum / (GRID_CELL * GRID_CELL))
+      }
+  return out
+}
+
+const colourFixtures = readdirSync(resolve(__dirname, '../fixtures/colour')).filter((f) => /\.(jpg|png)$/.test(f)).sort()
+const colourCases: [string, () => Promise<Uint8Array>][] = [
+  ...colourFixtures.map((name): [string, () => Promise<Uint8Array>] => [`colour/${name}`, async () => fixture(`colour/${name}`)]),
+  ...(['adobe-rgb', 'p3', 'cmyk'] as const).map((space): [string, () => Promise<Uint8Array>] => [`12 MP photo, ${space} profile (generated)`, async () => readInput(await photo12mpTagged(space))]),
+]
+
+describe('variants are colour-managed like sharp', () => {
+  const figures: string[] = []
+  afterAll(() => console.log(`mean dE76 vs sharp (grid of ${GRID_CELL}x${GRID_CELL} means, max ${MAX_MEAN_DELTA_E}): ${figures.join('; ')}`))
+
+  it.each(colourCases)('%s', async (name, load) => {
+    const bytes = await load()
+    const broken = name.includes('broken')
+    const ours: Rgba[] = []
+    const fallbacks: string[] = []
+    for await (const v of processor.renderVariants(bytes, processor.PRESETS, { maxPixels: 100_000_000, onColourFallback: (r: string) => fallbacks.push(r) })) ours.push(await rgba(v.bytes))
+    // A broken profile: we read the pixels as sRGB, which is sharp's ignoreIcc. withIccProfile('srgb')
+    // asks for the conversion explicitly: without it sharp 0.35 leaves a 16-bit PNG's profile unapplied.
+    const theirs: Rgba[] = []
+    for (const box of processor.PRESETS) {
+      const pipeline = sharp(bytes, { ignoreIcc: broken }).rotate().resize(box.width, box.height, { fit: 'inside', withoutEnlargement: true }).withIccProfile('srgb')
+      const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+      theirs.push({ width: info.width, height: info.height, data })
+    }
+    const errors = processor.PRESETS.map((preset: { name: string }, i: number) => {
+      const a = ours[i]!
+      const b = theirs[i]!
+      expect([a.width, a.height]).toEqual([b.width, b.height])
+      return meanDeltaE76(grid(a), grid(b))
+    })
+    figures.push(`${name} ${errors.map((e: number) => e.toFixed(2)).join('/')}`)
+    expect(fallbacks.length > 0).toBe(broken)
+    for (const [i, e] of errors.entries()) expect(e, processor.PRESETS[i]!.name).toBeLessThanOrEqual(MAX_MEAN_DELTA_E)
   })
 })

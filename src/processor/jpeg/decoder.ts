@@ -11,6 +11,7 @@
  *   const decoder = await JpegDecoder.create(jpegWasm)
  *   const { data, width, height } = decoder.decode(bytes, 1440, 1080)
  */
+import type { ColourSource } from '../colour/profile'
 import { ImageDecodeError } from '../errors'
 
 export interface JpegInfo {
@@ -79,7 +80,7 @@ interface Exports {
   jd_buffer(): number
   jd_abort(): void
   jd_header(maxCoefficientBytes: number): number
-  jd_start(scaleNum: number): number
+  jd_start(scaleNum: number, keepCmyk: number): number
   jd_read(): number
   // encoder.c
   je_encode(rgba: number, width: number, height: number, quality: number): number
@@ -91,6 +92,12 @@ interface Exports {
   rs_push(resizer: number, rows: number, count: number): number
   rs_output(resizer: number): number
   rs_free(resizer: number): void
+  // colour.c (lcms2)
+  cs_open(profile: number, size: number, pixels: number): number
+  cs_open_primaries(wx: number, wy: number, rx: number, ry: number, gx: number, gy: number, bx: number, by: number, gamma: number, grey: number): number
+  cs_apply(transform: number, pixels: number, count: number): void
+  cs_free(transform: number): void
+  cs_message(): number
   mem_alloc(bytes: number): number
   mem_free(ptr: number): void
 }
@@ -117,13 +124,34 @@ const I_WIDTH = 0
 const I_HEIGHT = 1
 const I_COMPONENTS = 2
 const I_PROGRESSIVE = 3
+const I_COLOR_SPACE = 4
 const I_OUT_WIDTH = 5
 const I_OUT_HEIGHT = 6
-const INFO_LENGTH = 8
+const I_ADOBE = 8
+const INFO_LENGTH = 9
+// libjpeg's J_COLOR_SPACE values for 4-channel files.
+const JCS_CMYK = 4
+const JCS_YCCK = 5
+// colour.c's pixel layouts.
+const PIXELS_RGBA = 0
+const PIXELS_CMYK = 1
+const PIXELS_CMYK_INVERTED = 2
 
 interface CodecInfo extends JpegInfo {
   outWidth: number
   outHeight: number
+  cmyk: boolean
+  adobe: boolean
+}
+
+/**
+ * Conversion of the decoded pixels to sRGB (see ../colour/profile.ts).
+ * When the profile cannot be used, `onFallback` gets the reason and the
+ * pixels are kept as they are (treated as sRGB): never a failed image.
+ */
+export interface ColourOptions {
+  source: ColourSource
+  onFallback: (reason: string) => void
 }
 
 const WASI_EBADF = 8
@@ -182,17 +210,52 @@ export class JpegDecoder {
   }
 
   /** Reads the header, refuses it over the pixel limit, and starts decoding at the scale covering min. */
-  private start(minWidth: number, minHeight: number): { num: number; denom: number } {
+  private start(minWidth: number, minHeight: number, colour?: ColourOptions): { num: number; denom: number; transform: number } {
     const x = this.x
     this.check(x.jd_header(this.maxCoefficientBytes))
-    const { width, height } = this.info()
+    const { width, height, cmyk, adobe } = this.info()
     if (width * height > this.maxPixels) {
       x.jd_abort()
       throw new CodecError(`JPEG is ${width}x${height}, over the ${this.maxPixels} pixel limit`)
     }
     const scale = chooseScale(width, height, minWidth, minHeight)
-    this.check(x.jd_start(scale.num))
-    return scale
+    // CMYK goes to lcms raw only when its profile opened; otherwise the decoder's naive conversion.
+    const transform = colour ? this.openColour(colour, cmyk ? (adobe ? PIXELS_CMYK_INVERTED : PIXELS_CMYK) : PIXELS_RGBA) : 0
+    try {
+      this.check(x.jd_start(scale.num, transform && cmyk ? 1 : 0))
+    } catch (error) {
+      if (transform) x.cs_free(transform)
+      throw error
+    }
+    return { ...scale, transform }
+  }
+
+  /** A colour.c transform to sRGB for these pixels, or 0 (after telling onFallback why) when there is nothing to do or it cannot be built. */
+  private openColour(colour: ColourOptions, pixels: number): number {
+    const x = this.x
+    const source = colour.source
+    if (source.kind === 'srgb') return 0
+    if (source.kind === 'invalid') {
+      colour.onFallback(source.reason)
+      return 0
+    }
+    if ((pixels === PIXELS_RGBA) !== (source.kind !== 'icc' || source.space !== 'CMYK')) {
+      colour.onFallback(`${source.kind === 'icc' ? source.space : 'RGB'} profile does not fit the ${pixels === PIXELS_RGBA ? 'RGB/grey' : 'CMYK'} pixels`)
+      return 0
+    }
+    let transform: number
+    if (source.kind === 'icc') {
+      const ptr = x.mem_alloc(source.profile.length)
+      if (!ptr) throw this.fail(new Error('out of memory for the ICC profile'))
+      new Uint8Array(x.memory.buffer, ptr, source.profile.length).set(source.profile)
+      transform = x.cs_open(ptr, source.profile.length, pixels)
+      x.mem_free(ptr)
+    } else {
+      const { white: w, red: r, green: g, blue: b } = source
+      transform = x.cs_open_primaries(w[0], w[1], r[0], r[1], g[0], g[1], b[0], b[1], source.gamma, source.grey ? 1 : 0)
+    }
+    if (!transform) colour.onFallback(this.text(x.cs_message()) || 'lcms could not use the profile')
+    return transform
   }
 
   /** Decode at the smallest DCT scale whose output is at least minWidth x minHeight (both), else full size. */
@@ -222,42 +285,57 @@ export class JpegDecoder {
    * straight into a resampler making `out`, all inside WASM memory: the
    * decoded image never exists whole, only `out` does.
    */
-  decodeResized(bytes: Uint8Array, min: { width: number; height: number }, out: { width: number; height: number }): WasmImage {
+  decodeResized(bytes: Uint8Array, min: { width: number; height: number }, out: { width: number; height: number }, colour?: ColourOptions): WasmImage {
     return this.run(bytes, () => {
       const x = this.x
-      this.start(min.width, min.height)
+      const { transform } = this.start(min.width, min.height, colour)
       const { outWidth, outHeight } = this.info()
       const resizer = x.rs_new(outWidth, outHeight, out.width, out.height, 0)
-      if (!resizer) throw new Error('out of memory for the resampler')
       let y = 0
       try {
+        if (!resizer) throw new Error('out of memory for the resampler')
         for (;;) {
           const rows = this.check(x.jd_read())
           if (rows === 0) break
           if (y + rows > outHeight) throw new Error('decoder returned too many rows')
+          // To sRGB on the DCT-scaled rows, in place, just before they are resampled.
+          if (transform) x.cs_apply(transform, x.jd_buffer(), rows * outWidth)
           x.rs_push(resizer, x.jd_buffer(), rows)
           y += rows
         }
         if (y !== outHeight) throw new Error(`decoder returned ${y} of ${outHeight} rows`)
       } catch (error) {
-        x.rs_free(resizer)
+        if (resizer) x.rs_free(resizer)
         throw error
+      } finally {
+        if (transform) x.cs_free(transform)
       }
       return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
     })
   }
 
   /** Lanczos-3 resample of RGBA pixels held by JS, fed to WASM a strip at a time (never copied whole). */
-  resizePixels(src: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }, out: { width: number; height: number }, premultiply: boolean): WasmImage {
+  resizePixels(
+    src: { width: number; height: number; data: Uint8Array | Uint8ClampedArray },
+    out: { width: number; height: number },
+    premultiply: boolean,
+    colour?: ColourOptions,
+  ): WasmImage {
     const x = this.healthy()
     const stride = src.width * 4
-    const resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
-    const strip = resizer ? x.mem_alloc(stride * STRIP_ROWS) : 0
+    let transform = 0
+    let resizer = 0
+    let strip = 0
     try {
+      // Straight (non-premultiplied) alpha is untouched by the transform, so converting before premultiplying is right.
+      transform = colour ? this.openColour(colour, PIXELS_RGBA) : 0
+      resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
+      strip = resizer ? x.mem_alloc(stride * STRIP_ROWS) : 0
       if (!resizer || !strip) throw new Error('out of memory for the resampler')
       for (let y = 0; y < src.height; y += STRIP_ROWS) {
         const rows = Math.min(STRIP_ROWS, src.height - y)
         new Uint8Array(x.memory.buffer, strip, rows * stride).set(src.data.subarray(y * stride, (y + rows) * stride))
+        if (transform) x.cs_apply(transform, strip, rows * src.width)
         x.rs_push(resizer, strip, rows)
       }
     } catch (error) {
@@ -265,6 +343,7 @@ export class JpegDecoder {
       throw this.fail(error)
     } finally {
       if (strip) x.mem_free(strip)
+      if (transform) x.cs_free(transform)
     }
     return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
   }
@@ -401,6 +480,8 @@ export class JpegDecoder {
       progressive: at(I_PROGRESSIVE) !== 0,
       outWidth: at(I_OUT_WIDTH),
       outHeight: at(I_OUT_HEIGHT),
+      cmyk: at(I_COLOR_SPACE) === JCS_CMYK || at(I_COLOR_SPACE) === JCS_YCCK,
+      adobe: at(I_ADOBE) !== 0,
     }
   }
 
@@ -434,6 +515,9 @@ export class JpegDecoder {
           this.tempRet0 = value
         },
         emscripten_notify_memory_growth: () => {},
+        // lcms2's file I/O (never used: profiles come from memory).
+        __syscall_unlink: () => -38,
+        __syscall_rmdir: () => -38,
       },
       wasi_snapshot_preview1: {
         // getenv("JPEGMEM") in libjpeg's memory manager: an empty environment.
@@ -446,6 +530,12 @@ export class JpegDecoder {
         environ_get: () => 0,
         // Linked in by libjpeg's default stderr printer, which we replace.
         fd_write: () => WASI_EBADF,
+        fd_read: () => WASI_EBADF,
+        // lcms2 stamps profiles it builds (the sRGB target) with the time: 0 is fine.
+        clock_time_get: (_id: number, _precision: bigint, timePtr: number) => {
+          new DataView(this.x.memory.buffer).setBigUint64(timePtr, 0n, true)
+          return 0
+        },
         fd_seek: () => WASI_EBADF,
         fd_close: () => WASI_EBADF,
         proc_exit: (code: number) => {
