@@ -29,7 +29,7 @@ describe('sniffImage', () => {
         height: 32,
         orientation: 1,
         progressive: false,
-        layout: { kind: 'png', bitDepth: 8, colorType: 6, interlaced: false, idatChunks: 1, idatBytes: 111 },
+        layout: { kind: 'png', bitDepth: 8, colorType: 6, interlaced: false, alpha: true, idatChunks: 1, idatBytes: 111 },
       },
     })
   })

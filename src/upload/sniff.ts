@@ -24,6 +24,8 @@ export interface PngLayout {
   bitDepth: number
   colorType: number
   interlaced: boolean
+  /** An alpha channel, or a tRNS chunk before the image data (the decoder then averages with alpha weights). */
+  alpha: boolean
   /** IDAT chunks and their payload bytes in the bytes given (the whole upload). */
   idatChunks: number
   idatBytes: number
@@ -36,7 +38,8 @@ export interface JpegLayout {
   /**
    * libjpeg keeps every coefficient of the image when the file is progressive or its first scan
    * holds fewer components than the frame (a non-interleaved baseline file, one scan per
-   * component), and also when no scan header was found in the bytes given (assumed the worst).
+   * component). Without a scan header in the bytes given it is false: libjpeg allocates the
+   * coefficients only once it reads one, and the processor plans again from the whole file.
    */
   allCoefficients: boolean
 }
@@ -66,23 +69,28 @@ function readPng(b: Uint8Array): SniffResult {
   if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
     return unreadable('The PNG header has an invalid width or height.')
   }
-  const layout: PngLayout = { kind: 'png', bitDepth: b[24]!, colorType: b[25]!, interlaced: b[28] === 1, ...countIdat(b, view) }
+  const colorType = b[25]!
+  const chunks = walkChunks(b, view)
+  const alpha = colorType === 4 || colorType === 6 || chunks.tRNS
+  const layout: PngLayout = { kind: 'png', bitDepth: b[24]!, colorType, interlaced: b[28] === 1, alpha, idatChunks: chunks.idatChunks, idatBytes: chunks.idatBytes }
   return { ok: true, header: { format: 'png', width, height, orientation: pngOrientation(b, view), progressive: false, layout } }
 }
 
 /** Walks the chunk headers (no CRCs: cheap) counting IDAT chunks, whose number drives the decode's CPU. */
-function countIdat(b: Uint8Array, view: DataView): { idatChunks: number; idatBytes: number } {
+function walkChunks(b: Uint8Array, view: DataView): { idatChunks: number; idatBytes: number; tRNS: boolean } {
   let idatChunks = 0
   let idatBytes = 0
+  let tRNS = false
   for (let pos = 8; pos + 8 <= b.length; ) {
     const length = view.getUint32(pos)
+    if (b[pos + 4] === 0x74 && b[pos + 5] === 0x52 && b[pos + 6] === 0x4e && b[pos + 7] === 0x53) tRNS ||= idatChunks === 0
     if (b[pos + 4] === 0x49 && b[pos + 5] === 0x44 && b[pos + 6] === 0x41 && b[pos + 7] === 0x54) {
       idatChunks++
       idatBytes += Math.min(length, b.length - pos - 8)
     } else if (b[pos + 4] === 0x49 && b[pos + 5] === 0x45 && b[pos + 6] === 0x4e && b[pos + 7] === 0x44) break
     pos += 12 + length
   }
-  return { idatChunks, idatBytes }
+  return { idatChunks, idatBytes, tRNS }
 }
 
 /**
@@ -141,7 +149,7 @@ function readJpeg(b: Uint8Array): SniffResult {
       }
       if (components.length === 0) components.push({ h: 1, v: 1 })
       const scan = firstScanComponents(b, end)
-      const allCoefficients = progressive || scan === null || scan < components.length
+      const allCoefficients = progressive || (scan !== null && scan < components.length)
       const layout: JpegLayout = { kind: 'jpeg', components, allCoefficients }
       return { ok: true, header: { format: 'jpeg', width, height, orientation, progressive, layout } }
     }
