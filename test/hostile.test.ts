@@ -117,3 +117,36 @@ describe('hostile file names', () => {
     expect((await res.json<any>()).fileName).toBeNull()
   })
 })
+
+// The decode plan (src/processor/plan.ts, docs/memory-plan.md): files made by
+// test/fixtures/hostile/generate-plan.mjs.
+describe('decodes that would not fit memory or CPU are refused at upload, with the reason', () => {
+  const cases: [string, RegExp][] = [
+    ['png-100000000x1-1bit.png', /100000000x1; neither side may exceed 1000000 pixels/],
+    ['png-1x100000000-header.png', /1x100000000; neither side may exceed 1000000 pixels/],
+    ['png-5757x3239-interlaced-rgba.png', /5757x3239 image would need about \d+ MiB of memory; the limit is 96 MiB/],
+    ['jpeg-6708x4472-non-interleaved-header.jpg', /one scan per component \(non-interleaved\) of 6708x4472.*keeps every coefficient/],
+  ]
+  it.each(cases)('%s', async (file, detail) => {
+    await expectRejected(uploadRequest(token, fixture(`hostile/${file}`), { name: 'photo.png', type: 'image/png' }), 422, detail)
+  })
+})
+
+describe('unusual layouts that fit the plan complete', () => {
+  const files: [string, number, number][] = [
+    ['png-1600x1200-interlaced-rgba.png', 1600, 1200],
+    ['png-1500x1250-tiny-idat.png', 1500, 1250],
+    ['jpeg-320x240-non-interleaved.jpg', 320, 240],
+  ]
+  it.each(files)('%s', async (file, width, height) => {
+    const res = await call(uploadRequest(token, fixture(`hostile/${file}`), { name: file }))
+    expect(res.status).toBe(202)
+    const { id, ...meta } = await res.json<any>()
+    expect([meta.width, meta.height]).toEqual([width, height])
+    const result = await runQueue(queue.take())
+    expect(result.retryMessages).toHaveLength(0)
+    const done = await (await call(`/images/${id}`)).json<any>()
+    expect(done.status).toBe('completed')
+    expect(done.variants.map((v: any) => v.status)).toEqual(['completed', 'completed', 'completed'])
+  })
+})
