@@ -150,3 +150,17 @@ describe('unusual layouts that fit the plan complete', () => {
     expect(done.variants.map((v: any) => v.status)).toEqual(['completed', 'completed', 'completed'])
   })
 })
+
+describe('a PNG split into over 100,000 IDAT chunks', () => {
+  it('is refused at upload with the count (a valid file: the fitting one plus 100,000 empty IDAT chunks)', async () => {
+    const base = fixture('hostile/png-1500x1250-tiny-idat.png')
+    // Signature and IHDR are the first 33 bytes; an empty IDAT chunk is 12 bytes whose CRC covers only its type.
+    const empty = new Uint8Array([0, 0, 0, 0, 0x49, 0x44, 0x41, 0x54, 0x35, 0xaf, 0x06, 0x1e])
+    const count = 100_000
+    const bytes = new Uint8Array(base.length + count * 12)
+    bytes.set(base.subarray(0, 33))
+    for (let i = 0; i < count; i++) bytes.set(empty, 33 + i * 12)
+    bytes.set(base.subarray(33), 33 + count * 12)
+    await expectRejected(uploadRequest(token, bytes, { name: 'split.png' }), 422, /splits its image data into 1\d{5} IDAT chunks; at most 100000 are accepted/)
+  })
+})

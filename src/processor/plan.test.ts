@@ -60,8 +60,14 @@ describe('decode plan: refused', () => {
     expect(plan.reason).toMatch(/progressive JPEG of 4000x3000/)
   })
 
-  it('a PNG whose CPU estimate is over the per-image budget (a million tiny IDAT chunks)', () => {
-    expect(planDecode(png(1500, 1250, { idatChunks: 2_000_000 })).reason).toMatch(/s of CPU; the limit is 3\.0 s per image/)
+  it('a PNG split into 464,600 one-byte IDAT chunks (a structural cap, not only CPU)', () => {
+    expect(planDecode(png(1500, 1250, { idatChunks: 464_600 })).reason).toMatch(/464600 IDAT chunks; at most 100000/)
+  })
+
+  it('a PNG whose CPU estimate is over the per-image budget (tall, many chunks, near the cap)', () => {
+    // 100 MP at 24 ns, 100,000 rows at 80 ns: 2.41 s; 99,000 chunks at 6 µs take it past 3 s, 1,000 do not.
+    expect(planDecode(png(1000, 100_000, { idatChunks: 99_000 })).reason).toMatch(/about 3\.0 s of CPU; the limit is 3\.0 s per image/)
+    expect(planDecode(png(1000, 100_000, { idatChunks: 1_000 })).ok).toBe(true)
   })
 
   it('anything over the pixel cap, whatever its layout', () => {

@@ -45,12 +45,19 @@ const JS_BASE = 8 * MiB
 const WASM_RETAINED = 32 * MiB
 
 /*
- * CPU model, per image, calibrated with `npm run bench` on the development machine (see
- * docs/memory-plan.md): ns per source pixel by path, plus per scanline and per IDAT chunk.
+ * CPU model, per image (docs/memory-plan.md): ns per source pixel by path (a 100 MP PNG ~2.4 s,
+ * a 12 MP JPEG ~0.14 s, wrangler.processor.toml; the interlaced and all-coefficient figures are
+ * estimates with margin), plus per scanline (1x100,000,000 took 7-9 s) and per IDAT chunk.
  */
 const NS_PER_PIXEL = { png: 24, pngInterlaced: 36, jpeg: 12, jpegAllCoefficients: 30 }
 const NS_PER_ROW = 80
-const US_PER_IDAT_CHUNK = 2
+/** Measured: a 1500x1250 PNG in 464,600 one-byte IDAT chunks decodes 2.35 s slower than in one chunk (5 µs each). */
+const US_PER_IDAT_CHUNK = 6
+/**
+ * More IDAT chunks than this are refused outright (~0.6 s of chunk handling alone): encoders write
+ * 8-64 KB chunks (a 5 MB file has ~600), so this many only comes from deliberate splitting.
+ */
+export const MAX_IDAT_CHUNKS = 100_000
 
 export interface DecodePlan {
   ok: boolean
@@ -121,6 +128,8 @@ function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): De
   let reason = ''
   if (width > MAX_PNG_SIDE || height > MAX_PNG_SIDE) {
     reason = `The PNG is ${width}x${height}; neither side may exceed ${MAX_PNG_SIDE} pixels (libpng's default limit).`
+  } else if (layout.idatChunks > MAX_IDAT_CHUNKS) {
+    reason = `The PNG splits its image data into ${layout.idatChunks} IDAT chunks; at most ${MAX_IDAT_CHUNKS} are accepted (encoders write a few hundred at most).`
   }
   return { ok: !reason, reason, peakBytes, cpuMs, parts }
 }
