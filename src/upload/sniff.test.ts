@@ -94,3 +94,14 @@ describe('sniffImage', () => {
     expect(sniffImage(sof)).toMatchObject({ ok: true, header: { width: 60000, height: 60000 } })
   })
 })
+
+describe('JPEG scan structure', () => {
+  it('a baseline file with one scan per component (cjpeg -scans) keeps all coefficients', () => {
+    const r = sniffImage(fixture('hostile/jpeg-320x240-non-interleaved.jpg'))
+    expect(r.ok && r.header).toMatchObject({ progressive: false, layout: { kind: 'jpeg', allCoefficients: true } })
+  })
+  it('an ordinary interleaved baseline photo does not', () => {
+    const r = sniffImage(fixture('exif-orientation/Landscape_1.jpg'))
+    expect(r.ok && r.header).toMatchObject({ progressive: false, layout: { kind: 'jpeg', allCoefficients: false } })
+  })
+})
