@@ -12,12 +12,13 @@
  *
  * Memory = every WebAssembly.Memory + JS heap used + JS ArrayBuffers, sampled
  * at every step: "live" after a forced GC (what the isolate must hold), "raw"
- * without (garbage not yet collected included). Prints a table, then one JSON line.
+ * without (garbage not yet collected included); "in-step" is the raw total
+ * also sampled at every JS allocation of 1 MiB or more inside steps. Prints a table, then one JSON line.
  */
 import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { trackWasmMemories, sample, peakRss } from './bench/memory.mjs'
+import { trackWasmMemories, allocationHooks, allocationPeak, sample, peakRss } from './bench/memory.mjs'
 import { capJpeg, capPng, photo12mp, photo12mpTagged, progressiveJpeg, readInput } from './bench/inputs.mjs'
 import { loadProcessor } from './bench/bundle.mjs'
 import { sharpVariants } from './bench/sharp.mjs'
@@ -79,15 +80,22 @@ async function runOurs(bytes) {
     if (live.total > peak.live.total) peak.live = live
   }
   take()
+  allocationPeak.reset()
+  allocationHooks.on()
   const sizes = []
-  for await (const variant of renderVariants(bytes, VARIANT_BOXES, {
-    maxPixels: Math.max(maxPixels, maxProgressive),
-    onStep: (name, ms) => {
-      steps[name] = ms
-      take()
-    },
-  })) sizes.push(`${variant.width}x${variant.height}`)
+  try {
+    for await (const variant of renderVariants(bytes, VARIANT_BOXES, {
+      maxPixels: Math.max(maxPixels, maxProgressive),
+      onStep: (name, ms) => {
+        steps[name] = ms
+        take()
+      },
+    })) sizes.push(`${variant.width}x${variant.height}`)
+  } finally {
+    allocationHooks.off()
+  }
   take()
+  peak.inStep = Math.max(allocationPeak.total, peak.raw.total)
   return { steps, peak, sizes, total: Object.values(steps).reduce((a, b) => a + b, 0) }
 }
 
@@ -123,7 +131,7 @@ for (const file of files) {
     file: basename(file), bytes: bytes.byteLength, sizes: ours[0].sizes, steps,
     totalMs: +total.toFixed(1), sharpMs: +sharpMs.toFixed(1), ratio: +(total / sharpMs).toFixed(2),
     peakLiveMB: +mb(live.total), peakLive: { wasmMB: +mb(live.wasm), heapMB: +mb(live.heapUsed), arrayBuffersMB: +mb(live.arrayBuffers) },
-    peakRawMB: +mb(raw.total), peakRssMB: +mb(peakRss()),
+    peakRawMB: +mb(raw.total), peakInStepMB: +mb(Math.max(...ours.map((o) => o.peak.inStep))), peakRssMB: +mb(peakRss()),
   })
 }
 
@@ -153,13 +161,13 @@ const stream = { mixedPeak, growth }
 
 const pad = (s, n) => String(s).padEnd(n)
 console.log(`\nprocessor vs sharp (one thread), median of ${reps}; memory budget ${mb(BUDGET)} MB; caps ${maxPixels} px, progressive ${maxProgressive} px\n`)
-console.log(pad('file', 34) + pad('KB', 7) + pad('steps (ms)', 92) + pad('total', 8) + pad('sharp', 8) + pad('ratio', 7) + pad('peak live MB (wasm+heap+buf)', 30) + pad('raw MB', 8) + 'RSS MB')
+console.log(pad('file', 34) + pad('KB', 7) + pad('steps (ms)', 92) + pad('total', 8) + pad('sharp', 8) + pad('ratio', 7) + pad('peak live MB (wasm+heap+buf)', 30) + pad('raw MB', 8) + pad('in-step MB', 12) + 'RSS MB')
 for (const r of results) {
   const stepText = Object.entries(r.steps).map(([k, v]) => `${k} ${v}`).join(', ')
   const l = r.peakLive
   console.log(
     pad(r.file, 34) + pad(Math.round(r.bytes / 1024), 7) + pad(stepText, 92) + pad(r.totalMs, 8) + pad(r.sharpMs, 8) + pad(`${r.ratio}x`, 7) +
-      pad(`${r.peakLiveMB} (${l.wasmMB}+${l.heapMB}+${l.arrayBuffersMB})`, 30) + pad(r.peakRawMB, 8) + r.peakRssMB,
+      pad(`${r.peakLiveMB} (${l.wasmMB}+${l.heapMB}+${l.arrayBuffersMB})`, 30) + pad(r.peakRawMB, 8) + pad(r.peakInStepMB, 12) + r.peakRssMB,
   )
 }
 console.log(

@@ -117,3 +117,50 @@ describe('hostile file names', () => {
     expect((await res.json<any>()).fileName).toBeNull()
   })
 })
+
+// The decode plan (src/processor/plan.ts, docs/memory-plan.md): files made by
+// test/fixtures/hostile/generate-plan.mjs.
+describe('decodes that would not fit memory or CPU are refused at upload, with the reason', () => {
+  const cases: [string, RegExp][] = [
+    ['png-100000000x1-1bit.png', /100000000x1; neither side may exceed 1000000 pixels/],
+    ['png-1x100000000-header.png', /1x100000000; neither side may exceed 1000000 pixels/],
+    ['png-5757x3239-interlaced-rgba.png', /5757x3239 image would need about \d+ MiB of memory; the limit is 96 MiB/],
+    ['jpeg-6708x4472-non-interleaved-header.jpg', /one scan per component \(non-interleaved\) of 6708x4472.*keeps every coefficient/],
+  ]
+  it.each(cases)('%s', async (file, detail) => {
+    await expectRejected(uploadRequest(token, fixture(`hostile/${file}`), { name: 'photo.png', type: 'image/png' }), 422, detail)
+  })
+})
+
+describe('unusual layouts that fit the plan complete', () => {
+  const files: [string, number, number][] = [
+    ['png-1600x1200-interlaced-rgba.png', 1600, 1200],
+    ['png-1500x1250-tiny-idat.png', 1500, 1250],
+    ['jpeg-320x240-non-interleaved.jpg', 320, 240],
+  ]
+  it.each(files)('%s', async (file, width, height) => {
+    const res = await call(uploadRequest(token, fixture(`hostile/${file}`), { name: file }))
+    expect(res.status).toBe(202)
+    const { id, ...meta } = await res.json<any>()
+    expect([meta.width, meta.height]).toEqual([width, height])
+    const result = await runQueue(queue.take())
+    expect(result.retryMessages).toHaveLength(0)
+    const done = await (await call(`/images/${id}`)).json<any>()
+    expect(done.status).toBe('completed')
+    expect(done.variants.map((v: any) => v.status)).toEqual(['completed', 'completed', 'completed'])
+  })
+})
+
+describe('a PNG split into over 100,000 IDAT chunks', () => {
+  it('is refused at upload with the count (a valid file: the fitting one plus 100,000 empty IDAT chunks)', async () => {
+    const base = fixture('hostile/png-1500x1250-tiny-idat.png')
+    // Signature and IHDR are the first 33 bytes; an empty IDAT chunk is 12 bytes whose CRC covers only its type.
+    const empty = new Uint8Array([0, 0, 0, 0, 0x49, 0x44, 0x41, 0x54, 0x35, 0xaf, 0x06, 0x1e])
+    const count = 100_000
+    const bytes = new Uint8Array(base.length + count * 12)
+    bytes.set(base.subarray(0, 33))
+    for (let i = 0; i < count; i++) bytes.set(empty, 33 + i * 12)
+    bytes.set(base.subarray(33), 33 + count * 12)
+    await expectRejected(uploadRequest(token, bytes, { name: 'split.png' }), 422, /splits its image data into 1\d{5} IDAT chunks; at most 100000 are accepted/)
+  })
+})

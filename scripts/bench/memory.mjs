@@ -52,3 +52,29 @@ export function sample(live) {
 
 /** Peak RSS of the whole process so far, in bytes (includes Node itself and sharp). */
 export const peakRss = () => process.resourceUsage().maxRSS * 1024
+
+/**
+ * Peak sampled inside steps: whenever JS allocates a buffer of at least 1 MiB (typed arrays and
+ * ArrayBuffers, hooked like the WASM memories above), the total (WASM + heap + ArrayBuffers, no GC,
+ * so garbage not yet collected counts, as it does in an isolate) is sampled. WASM growth inside a
+ * call shows at the next such sample or step. Reset with allocationPeak.reset().
+ */
+export const allocationPeak = { total: 0, wasm: 0, heapUsed: 0, arrayBuffers: 0, reset() { Object.assign(this, { total: 0, wasm: 0, heapUsed: 0, arrayBuffers: 0 }) } }
+const BIG = 1024 * 1024
+
+const NAMES = ['ArrayBuffer', 'Uint8Array', 'Uint8ClampedArray', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array']
+const originals = Object.fromEntries(NAMES.map((n) => [n, globalThis[n]]))
+const note = (made) => {
+  if (made.byteLength >= BIG) {
+    const s = sample(false)
+    if (s.total > allocationPeak.total) Object.assign(allocationPeak, s)
+  }
+  return made
+}
+const proxies = Object.fromEntries(NAMES.map((n) => [n, new Proxy(originals[n], { construct: (target, args, newTarget) => note(Reflect.construct(target, args, newTarget === proxies[n] ? target : newTarget)) })]))
+
+/** Hooks the constructors while our code runs (on), restores them for everything else, e.g. sharp, which compares constructors (off). */
+export const allocationHooks = {
+  on: () => NAMES.forEach((n) => (globalThis[n] = proxies[n])),
+  off: () => NAMES.forEach((n) => (globalThis[n] = originals[n])),
+}

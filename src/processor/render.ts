@@ -21,6 +21,7 @@ import { JpegDecoder, type WasmImage } from './jpeg/decoder'
 import jpegDecWasm from './jpeg/jpeg_dec.wasm?module'
 import { orient } from './orient'
 import { readColourSource } from './colour/profile'
+import { DEFAULT_LIMITS, planDecode } from './plan'
 import { decodePng } from './png/decoder'
 import { encodePng } from './png/encoder'
 
@@ -58,6 +59,8 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   if (!sniffed.ok) throw new ImageDecodeError(sniffed.detail)
   const header = sniffed.header
   if (header.width * header.height > options.maxPixels) throw new ImageDecodeError(`The image has more than ${options.maxPixels} pixels.`)
+  const plan = planDecode(header, { ...DEFAULT_LIMITS, maxPixels: options.maxPixels })
+  if (!plan.ok) throw new ImageDecodeError(plan.reason)
 
   const displayed = displayedSize(header)
   const swap = header.orientation >= 5

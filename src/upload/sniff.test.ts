@@ -23,7 +23,14 @@ describe('sniffImage', () => {
   it('reads a PNG IHDR', () => {
     expect(sniffImage(fixture('pngsuite/basn6a08.png'))).toEqual({
       ok: true,
-      header: { format: 'png', width: 32, height: 32, orientation: 1, progressive: false },
+      header: {
+        format: 'png',
+        width: 32,
+        height: 32,
+        orientation: 1,
+        progressive: false,
+        layout: { kind: 'png', bitDepth: 8, colorType: 6, interlaced: false, alpha: true, idatChunks: 1, idatBytes: 111 },
+      },
     })
   })
 
@@ -54,7 +61,15 @@ describe('sniffImage', () => {
   it('skips junk between JPEG segments, as libjpeg does ("extraneous bytes before marker")', () => {
     expect(sniffImage(fixture('tolerant/jpeg-junk-before-sof.jpg'))).toEqual({
       ok: true,
-      header: { format: 'jpeg', width: 320, height: 240, orientation: 1, progressive: false },
+      header: {
+        format: 'jpeg',
+        width: 320,
+        height: 240,
+        orientation: 1,
+        progressive: false,
+        // 4:2:0, one interleaved scan of all three components.
+        layout: { kind: 'jpeg', components: [{ h: 2, v: 2 }, { h: 1, v: 1 }, { h: 1, v: 1 }], allCoefficients: false },
+      },
     })
     // Junk, fill bytes and stuffed FF 00 before a SOF: still found.
     const sof = [0xff, 0xc0, 0, 11, 8, 0, 48, 0, 64, 1, 1, 0x11, 0]
@@ -77,5 +92,16 @@ describe('sniffImage', () => {
   it('reports the size a JPEG SOF claims without decoding', () => {
     const sof = new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0xea, 0x60, 0xea, 0x60, 1, 1, 0x11, 0])
     expect(sniffImage(sof)).toMatchObject({ ok: true, header: { width: 60000, height: 60000 } })
+  })
+})
+
+describe('JPEG scan structure', () => {
+  it('a baseline file with one scan per component (cjpeg -scans) keeps all coefficients', () => {
+    const r = sniffImage(fixture('hostile/jpeg-320x240-non-interleaved.jpg'))
+    expect(r.ok && r.header).toMatchObject({ progressive: false, layout: { kind: 'jpeg', allCoefficients: true } })
+  })
+  it('an ordinary interleaved baseline photo does not', () => {
+    const r = sniffImage(fixture('exif-orientation/Landscape_1.jpg'))
+    expect(r.ok && r.header).toMatchObject({ progressive: false, layout: { kind: 'jpeg', allCoefficients: false } })
   })
 })

@@ -15,6 +15,33 @@ export interface ImageHeader {
   orientation: number
   /** Progressive JPEGs need all coefficients in memory while decoding. */
   progressive: boolean
+  /** What the memory and CPU plan (plan.ts) needs beyond the size. */
+  layout: PngLayout | JpegLayout
+}
+
+export interface PngLayout {
+  kind: 'png'
+  bitDepth: number
+  colorType: number
+  interlaced: boolean
+  /** An alpha channel, or a tRNS chunk before the image data (the decoder then averages with alpha weights). */
+  alpha: boolean
+  /** IDAT chunks and their payload bytes in the bytes given (the whole upload). */
+  idatChunks: number
+  idatBytes: number
+}
+
+export interface JpegLayout {
+  kind: 'jpeg'
+  /** Sampling factors per component, from the frame header. */
+  components: { h: number; v: number }[]
+  /**
+   * libjpeg keeps every coefficient of the image when the file is progressive or its first scan
+   * holds fewer components than the frame (a non-interleaved baseline file, one scan per
+   * component). Without a scan header in the bytes given it is false: libjpeg allocates the
+   * coefficients only once it reads one, and the processor plans again from the whole file.
+   */
+  allCoefficients: boolean
 }
 
 export type SniffResult =
@@ -42,7 +69,28 @@ function readPng(b: Uint8Array): SniffResult {
   if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
     return unreadable('The PNG header has an invalid width or height.')
   }
-  return { ok: true, header: { format: 'png', width, height, orientation: pngOrientation(b, view), progressive: false } }
+  const colorType = b[25]!
+  const chunks = walkChunks(b, view)
+  const alpha = colorType === 4 || colorType === 6 || chunks.tRNS
+  const layout: PngLayout = { kind: 'png', bitDepth: b[24]!, colorType, interlaced: b[28] === 1, alpha, idatChunks: chunks.idatChunks, idatBytes: chunks.idatBytes }
+  return { ok: true, header: { format: 'png', width, height, orientation: pngOrientation(b, view), progressive: false, layout } }
+}
+
+/** Walks the chunk headers (no CRCs: cheap) counting IDAT chunks, whose number drives the decode's CPU. */
+function walkChunks(b: Uint8Array, view: DataView): { idatChunks: number; idatBytes: number; tRNS: boolean } {
+  let idatChunks = 0
+  let idatBytes = 0
+  let tRNS = false
+  for (let pos = 8; pos + 8 <= b.length; ) {
+    const length = view.getUint32(pos)
+    if (b[pos + 4] === 0x74 && b[pos + 5] === 0x52 && b[pos + 6] === 0x4e && b[pos + 7] === 0x53) tRNS ||= idatChunks === 0
+    if (b[pos + 4] === 0x49 && b[pos + 5] === 0x44 && b[pos + 6] === 0x41 && b[pos + 7] === 0x54) {
+      idatChunks++
+      idatBytes += Math.min(length, b.length - pos - 8)
+    } else if (b[pos + 4] === 0x49 && b[pos + 5] === 0x45 && b[pos + 6] === 0x4e && b[pos + 7] === 0x44) break
+    pos += 12 + length
+  }
+  return { idatChunks, idatBytes, tRNS }
 }
 
 /**
@@ -92,11 +140,39 @@ function readJpeg(b: Uint8Array): SniffResult {
       const width = (b[start + 3]! << 8) | b[start + 4]!
       if (width === 0 || height === 0) return unreadable('The JPEG frame header has a zero width or height.')
       const progressive = marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce
-      return { ok: true, header: { format: 'jpeg', width, height, orientation, progressive } }
+      const components: { h: number; v: number }[] = []
+      const count = start + 5 < b.length ? b[start + 5]! : 0
+      for (let i = 0, c = start + 6; i < count && c + 1 < Math.min(end, b.length); i++, c += 3) {
+        // Factors 1..4 are legal; libjpeg refuses others, so clamping only matters for the estimate.
+        const f = b[c + 1]!
+        components.push({ h: Math.min(4, Math.max(1, f >> 4)), v: Math.min(4, Math.max(1, f & 15)) })
+      }
+      if (components.length === 0) components.push({ h: 1, v: 1 })
+      const scan = firstScanComponents(b, end)
+      const allCoefficients = progressive || (scan !== null && scan < components.length)
+      const layout: JpegLayout = { kind: 'jpeg', components, allCoefficients }
+      return { ok: true, header: { format: 'jpeg', width, height, orientation, progressive, layout } }
     }
     pos = end
   }
   return unreadable('The JPEG file ends before its frame header.')
+}
+
+/** The number of components in the first scan (SOS) after `pos`, or null when none is in the bytes. */
+function firstScanComponents(b: Uint8Array, pos: number): number | null {
+  for (;;) {
+    pos = nextMarker(b, pos)
+    if (pos + 1 >= b.length) return null
+    const marker = b[pos + 1]!
+    pos += 2
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue
+    if (marker === 0xd9) return null
+    if (pos + 2 > b.length) return null
+    if (marker === 0xda) return pos + 2 < b.length ? b[pos + 2]! : null
+    const length = (b[pos]! << 8) | b[pos + 1]!
+    if (length < 2) return null
+    pos += length
+  }
 }
 
 /**

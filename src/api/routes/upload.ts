@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import { ProblemError } from '../../lib/problem'
 import { readUploadForm } from '../../upload/form'
 import { sniffImage } from '../../upload/sniff'
+import { planDecode, DEFAULT_LIMITS } from '../../processor/plan'
 import { storeUpload } from '../../upload/store'
 import { idempotentUpload } from '../../upload/idempotency'
 import { db } from '../../db/client'
@@ -46,7 +47,7 @@ router.openAPIRegistry.registerPath({
     413: { description: 'File over the size limit', content: { 'application/problem+json': { schema: ProblemSchema } } },
     429: { description: 'Over the per-user upload rate limit; see Retry-After', content: { 'application/problem+json': { schema: ProblemSchema } } },
     415: { description: 'Not a JPEG or PNG', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    422: { description: 'Unreadable header or over the pixel cap', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    422: { description: 'Unreadable header, over the pixel cap, or a decode that would not fit the memory or CPU budget', content: { 'application/problem+json': { schema: ProblemSchema } } },
     409: { description: 'A request with the same Idempotency-Key is still running; retry shortly', content: { 'application/problem+json': { schema: ProblemSchema } } },
     503: { description: 'Storage unavailable; nothing was kept, retry (with the same Idempotency-Key)', content: { 'application/problem+json': { schema: ProblemSchema } } },
   },
@@ -81,6 +82,9 @@ export const upload = router.post('/images', formFields, requireUser, uploadRate
       `The image is a progressive JPEG of ${width}x${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit for progressive JPEGs is ${(config.maxProgressivePixels / 1e6).toFixed(1)} MP.`,
     )
   }
+  // The decode must fit the processor's memory and CPU per image, judged from the header (docs/memory-plan.md).
+  const plan = planDecode(sniffed.header, { ...DEFAULT_LIMITS, maxPixels: config.maxPixels, maxUploadBytes: config.maxUploadBytes })
+  if (!plan.ok) throw new ProblemError(422, 'unprocessable-image', plan.reason)
   const userId = c.get('userId')
   const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c)), location: `/images/${image.id}` })
   // With an Idempotency-Key, a retry gets the first answer and stores nothing new.

@@ -42,6 +42,9 @@ const ADAM7 = [
 
 const CHANNELS = [1, 0, 3, 1, 2, 0, 4]
 
+/** Pixels converted to RGBA8 at a time: bounds the conversion buffer whatever the width (16 KB). */
+export const STRIP_PIXELS = 4096
+
 export function rowBytesFor(width: number, colorType: number, bitDepth: number): number {
   return Math.ceil((width * CHANNELS[colorType]! * bitDepth) / 8)
 }
@@ -63,6 +66,7 @@ type Acc = Uint16Array | Uint32Array | Float64Array
 export class RowSink {
   readonly outWidth: number
   readonly outHeight: number
+  /** For an interlaced reduction, a view over the accumulator's bytes, filled in place by finish(). */
   readonly data: Uint8ClampedArray
   private readonly out8: Uint8Array
   private readonly out32: Uint32Array
@@ -70,13 +74,12 @@ export class RowSink {
   private readonly bpp: number
   private cur: Uint8Array
   private prev: Uint8Array
-  /** One converted RGBA row, used when a row is not read straight from the scanline. */
+  /** A strip of STRIP_PIXELS converted RGBA pixels, used when a row is not read straight from the scanline. */
   private readonly rgba: Uint8Array
   private readonly rgba32: Uint32Array
   private readonly acc: Acc | null
-  /** x -> accumulator offset of its output column (interlaced reduction only). */
-  private readonly xmap: Int32Array | null
   private readonly direct: 0 | 3 | 4
+  private readonly bitsPerPixel: number
 
   private passIndex = 0
   private pass: Pass
@@ -101,13 +104,13 @@ export class RowSink {
     const rowLen = this.bpp + rowBytesFor(width, colorType, bitDepth)
     this.cur = new Uint8Array(rowLen)
     this.prev = new Uint8Array(rowLen)
-    this.data = new Uint8ClampedArray(this.outWidth * this.outHeight * 4)
-    this.out8 = new Uint8Array(this.data.buffer)
-    this.out32 = new Uint32Array(this.data.buffer)
+    this.bitsPerPixel = CHANNELS[colorType]! * bitDepth
     this.direct = bitDepth !== 8 ? 0 : colorType === 6 ? 4 : colorType === 2 && !tr.hasAlpha ? 3 : 0
     const needRgba = k === 1 ? interlaced : !this.direct
-    this.rgba = new Uint8Array(needRgba ? width * 4 : 0)
+    // A strip, not a row: a row of width*4 bytes is what a 1-bit 100,000,000x1 file would make us allocate.
+    this.rgba = new Uint8Array(needRgba ? Math.min(width, STRIP_PIXELS) * 4 : 0)
     this.rgba32 = new Uint32Array(this.rgba.buffer)
+    const outBytes = this.outWidth * this.outHeight * 4
     if (k > 1) {
       // Interlaced images need sums for the whole reduced image, so use the narrowest type that
       // holds a sum: k*k*255 for opaque images (16 bits up to k = 16), k*k*255*255 weighted by
@@ -115,12 +118,14 @@ export class RowSink {
       const n = this.outWidth * 4 * (interlaced ? this.outHeight : 1)
       const max = k * k * 255 * (tr.hasAlpha ? 255 : 1)
       this.acc = max <= 0xffff ? new Uint16Array(n) : max <= 0x7fffffff ? new Uint32Array(n) : new Float64Array(n)
-      this.xmap = interlaced ? new Int32Array(width) : null
-      if (this.xmap) for (let x = 0; x < width; x++) this.xmap[x] = Math.floor(x / k) * 4
     } else {
       this.acc = null
-      this.xmap = null
     }
+    // The interlaced accumulator is averaged into its own first bytes (see finish), so the
+    // output costs nothing on top of it: the accumulator is the peak of an interlaced decode.
+    this.data = this.acc && interlaced ? new Uint8ClampedArray(this.acc.buffer, 0, outBytes) : new Uint8ClampedArray(outBytes)
+    this.out8 = new Uint8Array(this.data.buffer, 0, outBytes)
+    this.out32 = new Uint32Array(this.data.buffer, 0, outBytes / 4)
   }
 
   get complete(): boolean {
@@ -156,6 +161,8 @@ export class RowSink {
   finish(): void {
     if (!this.complete) throw new ImageDecodeError('Not enough image data: the IDAT stream ends before the last scanline')
     if (this.acc && this.hdr.interlaced) {
+      // In place and in order: pixel i's bytes overwrite only accumulator elements at or before
+      // element i, whose sums have already been read.
       for (let oy = 0; oy < this.outHeight; oy++) this.flushRow(oy, oy * this.outWidth * 4)
     }
   }
@@ -177,43 +184,53 @@ export class RowSink {
   }
 
   private emit(y: number, p: Pass): void {
-    const { width, colorType, bitDepth, interlaced } = this.hdr
+    const { width, interlaced } = this.hdr
     const k = this.k
-    const tr = this.tr
+    const alpha = this.tr.hasAlpha
     const acc = this.acc
     if (!acc) {
       if (!interlaced) {
-        convertRow(this.cur, this.bpp, width, this.out8, y * width * 4, colorType, bitDepth, tr)
-      } else {
-        convertRow(this.cur, this.bpp, p.w, this.rgba, 0, colorType, bitDepth, tr)
-        const out32 = this.out32
-        const rgba32 = this.rgba32
-        for (let i = 0, o = y * width + p.x0; i < p.w; i++, o += p.dx) out32[o] = rgba32[i]!
+        this.convert(0, width, this.out8, y * width * 4)
+        return
+      }
+      const out32 = this.out32
+      const rgba32 = this.rgba32
+      for (let i0 = 0; i0 < p.w; i0 += STRIP_PIXELS) {
+        const n = Math.min(STRIP_PIXELS, p.w - i0)
+        this.convert(i0, n, this.rgba, 0)
+        for (let i = 0, o = y * width + p.x0 + i0 * p.dx; i < n; i++, o += p.dx) out32[o] = rgba32[i]!
       }
       return
     }
-    let src = this.cur
-    let off = this.bpp
-    let stride: number = this.direct
-    if (!stride) {
-      convertRow(this.cur, this.bpp, p.w, this.rgba, 0, colorType, bitDepth, tr)
-      src = this.rgba
-      off = 0
-      stride = 4
-    }
     const oy = Math.floor(y / k)
-    if (!interlaced) {
-      if (tr.hasAlpha) accumulateRunsAlpha(src, off, width, k, acc)
-      else accumulateRunsOpaque(src, off, stride, width, k, acc)
-      if (y % k === k - 1 || y === this.hdr.height - 1) {
-        this.flushRow(oy, 0)
-        acc.fill(0)
-      }
+    const base = interlaced ? oy * this.outWidth * 4 : 0
+    const direct = this.direct
+    if (direct) {
+      // 8-bit RGB(A) is read straight from the scanline.
+      if (!interlaced) alpha ? accumulateRunsAlpha(this.cur, this.bpp, 0, width, k, acc) : accumulateRunsOpaque(this.cur, this.bpp, direct, 0, width, k, acc)
+      else if (alpha) accumulateMappedAlpha(this.cur, this.bpp, p.w, p.x0, p.dx, k, acc, base)
+      else accumulateMappedOpaque(this.cur, this.bpp, direct, p.w, p.x0, p.dx, k, acc, base)
     } else {
-      const base = oy * this.outWidth * 4
-      if (tr.hasAlpha) accumulateMappedAlpha(src, off, p.w, p.x0, p.dx, this.xmap!, acc, base)
-      else accumulateMappedOpaque(src, off, stride, p.w, p.x0, p.dx, this.xmap!, acc, base)
+      for (let i0 = 0; i0 < p.w; i0 += STRIP_PIXELS) {
+        const n = Math.min(STRIP_PIXELS, p.w - i0)
+        this.convert(i0, n, this.rgba, 0)
+        const x0 = p.x0 + i0 * p.dx
+        if (!interlaced) alpha ? accumulateRunsAlpha(this.rgba, 0, x0, n, k, acc) : accumulateRunsOpaque(this.rgba, 0, 4, x0, n, k, acc)
+        else if (alpha) accumulateMappedAlpha(this.rgba, 0, n, x0, p.dx, k, acc, base)
+        else accumulateMappedOpaque(this.rgba, 0, 4, n, x0, p.dx, k, acc, base)
+      }
     }
+    if (!interlaced && (y % k === k - 1 || y === this.hdr.height - 1)) {
+      this.flushRow(oy, 0)
+      acc.fill(0)
+    }
+  }
+
+  /** Converts pixels [i0, i0 + n) of the current scanline to RGBA8 at dst[d]. */
+  private convert(i0: number, n: number, dst: Uint8Array, d: number): void {
+    const bits = i0 * this.bitsPerPixel
+    const { colorType, bitDepth } = this.hdr
+    convertRow(this.cur, this.bpp + Math.floor(bits / 8), n, dst, d, colorType, bitDepth, this.tr, bits % 8)
   }
 
   /** Averages one output row out of the accumulator at `base`. */
@@ -354,6 +371,8 @@ export function convertRow(
   colorType: number,
   bitDepth: number,
   tr: Transparency,
+  /** Bit position of the first pixel in src[off], for depths below 8. */
+  bit0 = 0,
 ): void {
   const kr = tr.keyR
   const kg = tr.keyG
@@ -375,7 +394,7 @@ export function convertRow(
       } else {
         const mask = (1 << bitDepth) - 1
         const scale = 255 / mask
-        for (let i = 0, bit = 0; i < n; i++, bit += bitDepth, d += 4) {
+        for (let i = 0, bit = bit0; i < n; i++, bit += bitDepth, d += 4) {
           const v = (src[off + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & mask
           dst[d] = dst[d + 1] = dst[d + 2] = v * scale
           dst[d + 3] = v === kr ? 0 : 255
@@ -411,7 +430,7 @@ export function convertRow(
       // All 256 entries exist: indexes past the PLTE are opaque black (see decoder.ts).
       const pal = tr.palette!
       const mask = (1 << bitDepth) - 1
-      for (let i = 0, bit = 0; i < n; i++, bit += bitDepth, d += 4) {
+      for (let i = 0, bit = bit0; i < n; i++, bit += bitDepth, d += 4) {
         const idx = bitDepth === 8 ? src[off + i]! : (src[off + (bit >> 3)]! >> (8 - bitDepth - (bit & 7))) & mask
         const p = idx * 4
         dst[d] = pal[p]!
@@ -448,14 +467,20 @@ export function convertRow(
 
 /*
  * Accumulators. Non-interlaced rows arrive in order, so a single output row is summed at a time
- * and each run of k source pixels is added up in registers first. Interlaced passes jump around,
- * so every pixel goes through xmap into an accumulator covering the whole reduced image.
+ * and each run of source pixels inside one output column is added up in registers first; a strip
+ * may start inside a run. Interlaced passes jump around, so their pixels go to an accumulator
+ * covering the whole reduced image, the output column followed incrementally (dx <= 8).
  * Alpha-weighted variants sum c*a and a, so transparent pixels carry no colour into the average.
+ * Pixels [x0, x0 + n) of the image row are read from src[off] on.
  */
 
-function accumulateRunsOpaque(src: Uint8Array, off: number, stride: number, n: number, k: number, acc: Acc): void {
-  for (let x = 0, s = off, o = 0; x < n; o += 4) {
-    const end = Math.min(x + k, n)
+function accumulateRunsOpaque(src: Uint8Array, off: number, stride: number, x0: number, n: number, k: number, acc: Acc): void {
+  const xEnd = x0 + n
+  let o = Math.floor(x0 / k)
+  let next = (o + 1) * k
+  o *= 4
+  for (let x = x0, s = off; x < xEnd; o += 4, next += k) {
+    const end = Math.min(next, xEnd)
     let r = 0
     let g = 0
     let b = 0
@@ -470,9 +495,13 @@ function accumulateRunsOpaque(src: Uint8Array, off: number, stride: number, n: n
   }
 }
 
-function accumulateRunsAlpha(src: Uint8Array, off: number, n: number, k: number, acc: Acc): void {
-  for (let x = 0, s = off, o = 0; x < n; o += 4) {
-    const end = Math.min(x + k, n)
+function accumulateRunsAlpha(src: Uint8Array, off: number, x0: number, n: number, k: number, acc: Acc): void {
+  const xEnd = x0 + n
+  let o = Math.floor(x0 / k)
+  let next = (o + 1) * k
+  o *= 4
+  for (let x = x0, s = off; x < xEnd; o += 4, next += k) {
+    const end = Math.min(next, xEnd)
     let r = 0
     let g = 0
     let b = 0
@@ -491,37 +520,30 @@ function accumulateRunsAlpha(src: Uint8Array, off: number, n: number, k: number,
   }
 }
 
-function accumulateMappedOpaque(
-  src: Uint8Array,
-  off: number,
-  stride: number,
-  n: number,
-  x0: number,
-  dx: number,
-  xmap: Int32Array,
-  acc: Acc,
-  base: number,
-): void {
+function accumulateMappedOpaque(src: Uint8Array, off: number, stride: number, n: number, x0: number, dx: number, k: number, acc: Acc, base: number): void {
+  let ox = Math.floor(x0 / k)
+  let next = (ox + 1) * k
   for (let i = 0, s = off, x = x0; i < n; i++, s += stride, x += dx) {
-    const o = base + xmap[x]!
+    while (x >= next) {
+      ox++
+      next += k
+    }
+    const o = base + ox * 4
     acc[o] = acc[o]! + src[s]!
     acc[o + 1] = acc[o + 1]! + src[s + 1]!
     acc[o + 2] = acc[o + 2]! + src[s + 2]!
   }
 }
 
-function accumulateMappedAlpha(
-  src: Uint8Array,
-  off: number,
-  n: number,
-  x0: number,
-  dx: number,
-  xmap: Int32Array,
-  acc: Acc,
-  base: number,
-): void {
+function accumulateMappedAlpha(src: Uint8Array, off: number, n: number, x0: number, dx: number, k: number, acc: Acc, base: number): void {
+  let ox = Math.floor(x0 / k)
+  let next = (ox + 1) * k
   for (let i = 0, s = off, x = x0; i < n; i++, s += 4, x += dx) {
-    const o = base + xmap[x]!
+    while (x >= next) {
+      ox++
+      next += k
+    }
+    const o = base + ox * 4
     const al = src[s + 3]!
     acc[o] = acc[o]! + src[s]! * al
     acc[o + 1] = acc[o + 1]! + src[s + 1]! * al

@@ -1,0 +1,181 @@
+/**
+ * The decode plan of one image, from its sniffed header alone: the peak memory and the CPU its
+ * decode will need, and whether that fits the isolate. The upload route refuses what does not fit
+ * (422) and the processor checks the same plan before decoding. Pure: no bindings, no I/O.
+ * Figures and how they were measured: docs/memory-plan.md.
+ */
+import type { ImageHeader, JpegLayout, PngLayout } from '../upload/sniff'
+import { displayedSize } from '../upload/sniff'
+import { fitWithin, PRESETS, type Size } from '../variant/presets'
+import { chooseScale } from './jpeg/decoder'
+import { reductionFactor } from './png/decoder'
+import { rowBytesFor, STRIP_PIXELS } from './png/rows'
+
+const MiB = 1024 * 1024
+
+export interface PlanLimits {
+  maxPixels: number
+  /** Peak of JS heap + ArrayBuffers + WASM memory one image may need (the isolate has 128 MB). */
+  memoryBytes: number
+  /** Estimated CPU of one image's decode and variants; a batch of 10 images must fit cpu_ms. */
+  cpuMs: number
+  /** The codec's cap on libjpeg's coefficient buffers (JpegDecoderOptions.maxCoefficientBytes). */
+  maxCoefficientBytes: number
+  /** The largest upload, which sits in memory (JS, and for JPEG also WASM) during the decode. */
+  maxUploadBytes: number
+}
+
+export const DEFAULT_LIMITS: PlanLimits = {
+  maxPixels: 100_000_000,
+  memoryBytes: 96 * MiB,
+  cpuMs: 3000,
+  maxCoefficientBytes: 48 * MiB,
+  maxUploadBytes: 5 * MiB,
+}
+
+/** libpng's default limit on either side (PNG_USER_WIDTH_MAX / HEIGHT_MAX); JPEG's own limit is 65535. */
+export const MAX_PNG_SIDE = 1_000_000
+
+/**
+ * Memory the isolate holds whatever the image: the JS heap of the processor (~8 MB measured), and
+ * the codec's WASM memory, which never shrinks and is only replaced once above 32 MiB
+ * (recycleAboveBytes), so an image may find up to 32 MiB already there (and reuse it).
+ */
+const JS_BASE = 8 * MiB
+const WASM_RETAINED = 32 * MiB
+
+/*
+ * CPU model, per image (docs/memory-plan.md): ns per source pixel by path (a 100 MP PNG ~2.4 s,
+ * a 12 MP JPEG ~0.14 s, wrangler.processor.toml; the interlaced and all-coefficient figures are
+ * estimates with margin), plus per scanline (1x100,000,000 took 7-9 s) and per IDAT chunk.
+ */
+const NS_PER_PIXEL = { png: 24, pngInterlaced: 36, jpeg: 12, jpegAllCoefficients: 30 }
+const NS_PER_ROW = 80
+/** Measured: a 1500x1250 PNG in 464,600 one-byte IDAT chunks decodes 2.35 s slower than in one chunk (5 µs each). */
+const US_PER_IDAT_CHUNK = 6
+/**
+ * More IDAT chunks than this are refused outright (~0.6 s of chunk handling alone): encoders write
+ * 8-64 KB chunks (a 5 MB file has ~600), so this many only comes from deliberate splitting.
+ */
+export const MAX_IDAT_CHUNKS = 100_000
+
+export interface DecodePlan {
+  ok: boolean
+  /** Why it does not fit (a sentence for the problem detail); empty when ok. */
+  reason: string
+  peakBytes: number
+  cpuMs: number
+  /** Named contributions to the peak, for the bench and docs. */
+  parts: Record<string, number>
+}
+
+/** The size the first (largest) variant is made at, in stored orientation, as render.ts does. */
+export function firstTarget(header: Pick<ImageHeader, 'width' | 'height' | 'orientation'>): Size {
+  const displayed = displayedSize(header)
+  const sizes = PRESETS.map((box) => fitWithin(displayed, box)).sort((a, b) => b.width * b.height - a.width * a.height)
+  const s = sizes[0]!
+  return header.orientation >= 5 ? { width: s.height, height: s.width } : s
+}
+
+export function planDecode(header: ImageHeader, limits: PlanLimits = DEFAULT_LIMITS): DecodePlan {
+  const { width, height } = header
+  const pixels = width * height
+  const mp = (n: number) => `${(n / 1e6).toFixed(1)} MP`
+  const est = header.layout.kind === 'png' ? pngPlan(header, header.layout, limits) : jpegPlan(header, header.layout, limits)
+  const refuse = (reason: string): DecodePlan => ({ ...est, ok: false, reason })
+  if (pixels > limits.maxPixels) return refuse(`The image is ${width}x${height} (${mp(pixels)}); the limit is ${mp(limits.maxPixels)}.`)
+  if (est.reason) return refuse(est.reason)
+  if (est.peakBytes > limits.memoryBytes) {
+    return refuse(`Decoding this ${width}x${height} image would need about ${Math.ceil(est.peakBytes / MiB)} MiB of memory; the limit is ${Math.floor(limits.memoryBytes / MiB)} MiB.`)
+  }
+  if (est.cpuMs > limits.cpuMs) {
+    return refuse(`Decoding this ${width}x${height} image would take about ${(est.cpuMs / 1000).toFixed(1)} s of CPU; the limit is ${(limits.cpuMs / 1000).toFixed(1)} s per image.`)
+  }
+  return { ...est, ok: true, reason: '' }
+}
+
+/** WASM memory of the resampling and encoding that follow any decode: resizer input strips and ring, two variants alive. */
+function resizeBytes(inWidth: number, target: Size): number {
+  const variant = target.width * target.height * 4
+  return inWidth * 4 * 17 + target.width * 4 * 16 + 2 * variant + MiB
+}
+
+function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): DecodePlan {
+  const { width, height } = header
+  const { colorType, bitDepth, interlaced } = layout
+  const target = firstTarget(header)
+  const k = reductionFactor(width, height, target.width, target.height)
+  const outW = Math.ceil(width / k)
+  const outH = Math.ceil(height / k)
+  const accMax = k * k * 255 * (layout.alpha ? 255 : 1)
+  const accElement = k === 1 ? 0 : accMax <= 0xffff ? 2 : accMax <= 0x7fffffff ? 4 : 8
+  const rowBytes = 1 + 8 + rowBytesFor(width, colorType, bitDepth)
+  const parts: Record<string, number> = {
+    base: JS_BASE,
+    original: limits.maxUploadBytes,
+    scanlines: 2 * rowBytes,
+    strip: STRIP_PIXELS * 4,
+    inflate: MiB,
+    // Interlaced: sums for the whole reduced image, averaged in place into the output.
+    accumulator: outW * 4 * accElement * (interlaced && k > 1 ? outH : 1),
+    output: interlaced && k > 1 ? 0 : outW * outH * 4,
+    wasm: Math.max(WASM_RETAINED, resizeBytes(outW, target)),
+  }
+  const peakBytes = sum(parts)
+  const rows = interlaced ? height * 2 : height
+  const nsPerPixel = interlaced ? NS_PER_PIXEL.pngInterlaced : NS_PER_PIXEL.png
+  const cpuMs = (width * height * nsPerPixel + rows * NS_PER_ROW) / 1e6 + layout.idatChunks * US_PER_IDAT_CHUNK / 1000
+  let reason = ''
+  if (width > MAX_PNG_SIDE || height > MAX_PNG_SIDE) {
+    reason = `The PNG is ${width}x${height}; neither side may exceed ${MAX_PNG_SIDE} pixels (libpng's default limit).`
+  } else if (layout.idatChunks > MAX_IDAT_CHUNKS) {
+    reason = `The PNG splits its image data into ${layout.idatChunks} IDAT chunks; at most ${MAX_IDAT_CHUNKS} are accepted (encoders write a few hundred at most).`
+  }
+  return { ok: !reason, reason, peakBytes, cpuMs, parts }
+}
+
+/** Bytes of libjpeg's whole-image coefficient arrays (jdcoefct.c, jmemmgr.c): 128 per 8x8 block, rounded to the MCU. */
+export function coefficientBytes(width: number, height: number, components: JpegLayout['components']): number {
+  const hMax = Math.max(...components.map((c) => c.h))
+  const vMax = Math.max(...components.map((c) => c.v))
+  let total = 0
+  for (const c of components) {
+    const blocksW = Math.ceil((width * c.h) / (hMax * 8))
+    const blocksH = Math.ceil((height * c.v) / (vMax * 8))
+    total += Math.ceil(blocksW / c.h) * c.h * Math.ceil(blocksH / c.v) * c.v * 128
+  }
+  return total
+}
+
+function jpegPlan(header: ImageHeader, layout: JpegLayout, limits: PlanLimits): DecodePlan {
+  const { width, height } = header
+  const target = firstTarget(header)
+  const scale = chooseScale(width, height, target.width, target.height)
+  const scaledW = Math.ceil((width * scale.num) / scale.denom)
+  const vMax = Math.max(...layout.components.map((c) => c.v))
+  const coefficients = layout.allCoefficients ? coefficientBytes(width, height, layout.components) : 0
+  const wasm =
+    limits.maxUploadBytes + // the file is copied into WASM memory
+    coefficients +
+    scaledW * layout.components.length * vMax * 8 * 3 + // libjpeg's sample rows (context rows for upsampling)
+    resizeBytes(scaledW, target)
+  const parts: Record<string, number> = {
+    base: JS_BASE,
+    original: limits.maxUploadBytes,
+    wasm: Math.max(WASM_RETAINED, wasm),
+  }
+  const nsPerPixel = layout.allCoefficients ? NS_PER_PIXEL.jpegAllCoefficients : NS_PER_PIXEL.jpeg
+  const cpuMs = (width * height * nsPerPixel + height * NS_PER_ROW) / 1e6
+  let reason = ''
+  // libjpeg refuses past the codec's cap on its own; the plan says so up front, with a reason.
+  if (coefficients > limits.maxCoefficientBytes - COEFFICIENT_SLACK) {
+    const kind = header.progressive ? 'a progressive JPEG' : 'a JPEG with one scan per component (non-interleaved)'
+    reason = `The image is ${kind} of ${width}x${height}, whose decoding keeps every coefficient (${Math.ceil(coefficients / MiB)} MiB); the limit is ${Math.floor((limits.maxCoefficientBytes - COEFFICIENT_SLACK) / MiB)} MiB, about ${((limits.maxCoefficientBytes - COEFFICIENT_SLACK) / 3 / 1e6).toFixed(0)} MP at 4:2:0.`
+  }
+  return { ok: !reason, reason, peakBytes: sum(parts), cpuMs, parts }
+}
+
+/** libjpeg counts its other allocations (tables, row buffers) against the same cap. */
+const COEFFICIENT_SLACK = 2 * MiB
+
+const sum = (parts: Record<string, number>) => Object.values(parts).reduce((a, b) => a + b, 0)
