@@ -68,8 +68,11 @@ export class Contract {
     return (matches.find((p) => !p.template.includes('{')) ?? matches[0])?.template
   }
 
-  /** What is wrong with `res` as an answer to `req`, per the document; empty when it conforms. Reads a clone of the body. */
-  async check(req: SentRequest, res: Response): Promise<string[]> {
+  /**
+   * What is wrong with `res` as an answer to `req`, per the document; empty
+   * when it conforms. Reads a clone of the body unless `body` is false.
+   */
+  async check(req: SentRequest, res: Response, { body: readBody = true } = {}): Promise<string[]> {
     const url = new URL(req.url)
     const method = req.method.toLowerCase()
     const at = `${req.method} ${url.pathname} -> ${res.status}`
@@ -117,7 +120,7 @@ export class Contract {
     const essence = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
     const mediaType = Object.keys(response.content).find((m) => m.toLowerCase() === essence || m === `${essence.split('/')[0]}/*` || m === '*/*')
     if (!mediaType) return [...issues, `${at}: content type "${contentType}" is not documented (documented: ${Object.keys(response.content).join(', ')})`]
-    if (essence === 'application/json' || essence.endsWith('+json')) {
+    if (readBody && (essence === 'application/json' || essence.endsWith('+json'))) {
       let body: unknown
       try {
         body = await res.clone().json()

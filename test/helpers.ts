@@ -35,17 +35,20 @@ export function loadContract(): Promise<Contract> {
 }
 
 /** Fails the test when an answer does not match /openapi.json (see test/contract.ts). */
-export async function expectConforms(req: SentRequest, res: Response) {
-  const issues = await (await loadContract()).check(req, res)
+export async function expectConforms(req: SentRequest, res: Response, options?: { body?: boolean }) {
+  const issues = await (await loadContract()).check(req, res, options)
   expect(issues, `${req.method} ${req.url}: the answer does not match /openapi.json`).toEqual([])
 }
 
-/** Sends a request to the Worker, and checks the answer against the contract, as every test does. */
-export async function call(req: Request | string, init?: RequestInit): Promise<Response> {
+/**
+ * Sends a request to the Worker, and checks the answer against the contract, as every test does.
+ * `check.body: false` checks status and headers only, for an answer whose body this context cannot read.
+ */
+export async function call(req: Request | string, init?: RequestInit, check?: { body?: boolean }): Promise<Response> {
   const request = typeof req === 'string' ? new Request(`${BASE}${req}`, init) : req
   const sent = { method: request.method, url: request.url, headers: new Headers(request.headers) }
   const res = await exports.default.fetch(request)
-  await expectConforms(sent, res)
+  await expectConforms(sent, res, check)
   return res
 }
 

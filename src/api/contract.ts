@@ -30,6 +30,8 @@ const HEADERS = {
   ETag: { ...string('Strong validator of the file; send it back in If-None-Match or If-Range.'), required: true },
   'Content-Range': { ...string('The bytes sent (`bytes 0-99/5000`), or the size when no range could be served (`bytes */5000`).'), required: true },
   'Accept-Ranges': string('Single byte ranges are served.', { enum: ['bytes'] }),
+  Age: { description: 'Seconds the answer has spent in the edge cache (answers from the cache only).', schema: { type: 'integer' as const, minimum: 0 } },
+  'CF-Cache-Status': string('`HIT` when the edge cache answered (answers from the cache only).', { example: 'HIT' }),
   'Content-Length': { description: 'Size of the body in bytes (HEAD: of the body a GET would send).', schema: { type: 'integer' as const, minimum: 0 } },
   'X-Content-Type-Options': string('Keeps browsers from sniffing a file as another type.', { enum: ['nosniff'] }),
   'Content-Security-Policy': string('Keeps a file or page from running anything.'),

@@ -21,7 +21,8 @@ const fileRequest = {
     'If-Range': z.string().optional().openapi({ description: 'Serve `Range` only if the file still has this ETag, else the whole file.' }),
   }),
 }
-const fileHeaders = headers('ETag', 'Cache-Control', 'Accept-Ranges', 'Content-Length', 'X-Content-Type-Options', 'Content-Security-Policy')
+// Age and CF-Cache-Status come with answers from the edge cache (the Cache API adds them).
+const fileHeaders = headers('ETag', 'Cache-Control', 'Accept-Ranges', 'Content-Length', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status')
 const binary = { schema: z.string().openapi({ format: 'binary' }) }
 const fileResponses = (withBody: boolean) => ({
   200: { description: 'The file', headers: fileHeaders, ...(withBody ? { content: { 'image/jpeg': binary, 'image/png': binary } } : {}) },
@@ -30,7 +31,7 @@ const fileResponses = (withBody: boolean) => ({
     headers: { ...fileHeaders, ...headers('Content-Range') },
     ...(withBody ? { content: { 'image/jpeg': binary, 'image/png': binary } } : {}),
   },
-  304: { description: 'Not modified (If-None-Match matched)', headers: headers('ETag', 'Cache-Control', 'Accept-Ranges', 'X-Content-Type-Options', 'Content-Security-Policy') },
+  304: { description: 'Not modified (If-None-Match matched)', headers: headers('ETag', 'Cache-Control', 'Accept-Ranges', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status') },
   404: response('NotFound'),
   416: response('RangeNotSatisfiable'),
   500: response('InternalError'),

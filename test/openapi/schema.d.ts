@@ -382,6 +382,10 @@ export interface components {
         ContentRange: string;
         /** @description Single byte ranges are served. */
         AcceptRanges: "bytes";
+        /** @description Seconds the answer has spent in the edge cache (answers from the cache only). */
+        Age: number;
+        /** @description `HIT` when the edge cache answered (answers from the cache only). */
+        CFCacheStatus: string;
         /** @description Size of the body in bytes (HEAD: of the body a GET would send). */
         ContentLength: number;
         /** @description Keeps browsers from sniffing a file as another type. */
@@ -590,6 +594,8 @@ export interface operations {
                     "Content-Length": components["headers"]["ContentLength"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -606,6 +612,8 @@ export interface operations {
                     "Content-Length": components["headers"]["ContentLength"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     "Content-Range": components["headers"]["ContentRange"];
                     [name: string]: unknown;
                 };
@@ -622,6 +630,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["AcceptRanges"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -659,6 +669,8 @@ export interface operations {
                     "Content-Length": components["headers"]["ContentLength"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -672,6 +684,8 @@ export interface operations {
                     "Content-Length": components["headers"]["ContentLength"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     "Content-Range": components["headers"]["ContentRange"];
                     [name: string]: unknown;
                 };
@@ -685,6 +699,8 @@ export interface operations {
                     "Accept-Ranges": components["headers"]["AcceptRanges"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     [name: string]: unknown;
                 };
                 content?: never;
