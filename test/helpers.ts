@@ -42,14 +42,21 @@ export async function expectConforms(req: SentRequest, res: Response, options?: 
 
 /**
  * Sends a request to the Worker, and checks the answer against the contract, as every test does.
+ * A JSON body is read here and handed on from memory (a clone would tee the Worker's stream).
  * `check.body: false` checks status and headers only, for an answer whose body this context cannot read.
  */
 export async function call(req: Request | string, init?: RequestInit, check?: { body?: boolean }): Promise<Response> {
   const request = typeof req === 'string' ? new Request(`${BASE}${req}`, init) : req
   const sent = { method: request.method, url: request.url, headers: new Headers(request.headers) }
   const res = await exports.default.fetch(request)
-  await expectConforms(sent, res, check)
-  return res
+  const json = /^application\/([a-z0-9.-]+\+)?json/i.test(res.headers.get('content-type') ?? '')
+  if (check?.body === false || !json || res.body === null) {
+    await expectConforms(sent, res, { body: false })
+    return res
+  }
+  const copy = new Response(await res.text(), { status: res.status, statusText: res.statusText, headers: res.headers })
+  await expectConforms(sent, copy)
+  return copy
 }
 
 /**

@@ -1,10 +1,10 @@
 /** `Idempotency-Key` on POST /images, with the real D1 unique constraint deciding races. */
-import { env } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { db } from '../src/db/client'
 import { IDEMPOTENCY_TTL_MS, purgeExpiredKeys, STALE_CLAIM_MS } from '../src/upload/idempotency'
 import { fixture } from './fixtures'
-import { call, captureQueue, createUser, storageCounts, uploadRequest } from './helpers'
+import { call, captureQueue, createUser, expectConforms, storageCounts, uploadRequest } from './helpers'
 
 let alice: { userId: string; token: string }
 let bob: { userId: string; token: string }
@@ -84,13 +84,15 @@ describe('Idempotency-Key on POST /images', () => {
       await gate
       return realPut(...args)
     })
-    // Its body belongs to the held request's I/O context: the contract check reads status and headers only.
-    const first = call(keyed(alice.token, 'concurrent'), undefined, { body: false })
+    const held = keyed(alice.token, 'concurrent')
+    const first = exports.default.fetch(held)
     await inPut
     const duplicates = await Promise.all(Array.from({ length: 4 }, () => call(keyed(alice.token, 'concurrent'))))
     release()
     const winner = await first
     put.mockRestore()
+    // Its body belongs to the held request's I/O context: the contract check reads status and headers only.
+    await expectConforms({ method: 'POST', url: held.url, headers: held.headers }, winner, { body: false })
 
     expect(winner.status).toBe(202)
     // (Its body stream belongs to the held request's I/O context; the Location header names the image.)
