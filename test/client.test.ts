@@ -1,15 +1,14 @@
-import { exports } from 'cloudflare:workers'
 import { hc } from 'hono/client'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { AppType } from '../src/index'
 import { fixture } from './fixtures'
-import { BASE, captureQueue, createUser, runQueue } from './helpers'
+import { BASE, call, captureQueue, createUser, runQueue } from './helpers'
 
 let token: string
 beforeAll(async () => ({ token } = await createUser()))
 
 // The typed client, talking to the Worker in this runtime instead of the network.
-const client = hc<AppType>(BASE, { fetch: (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init)) })
+const client = hc<AppType>(BASE, { fetch: (input: RequestInfo | URL, init?: RequestInit) => call(new Request(input, init)) })
 
 describe('hc<AppType> (hono/client)', () => {
   it('uploads a photo and reads its metadata with types', async () => {

@@ -3,6 +3,7 @@ import { env, exports } from 'cloudflare:workers'
 import { expect, vi } from 'vitest'
 import worker from '../src/index'
 import { sha256Hex } from '../src/lib/crypto'
+import { Contract, type SentRequest } from './contract'
 
 export const BASE = 'https://images.test'
 
@@ -26,7 +27,37 @@ export function uploadRequest(token: string | null, file: Uint8Array | null, opt
   return new Request(`${BASE}/images`, { method: 'POST', headers, body: form })
 }
 
-export const call = (req: Request | string, init?: RequestInit) => exports.default.fetch(typeof req === 'string' ? new Request(`${BASE}${req}`, init) : req)
+let contract: Promise<Contract> | undefined
+/** The service's own /openapi.json, read once per test file. */
+export function loadContract(): Promise<Contract> {
+  contract ??= exports.default.fetch(new Request(`${BASE}/openapi.json`)).then(async (res) => new Contract(await res.json()))
+  return contract
+}
+
+/** Fails the test when an answer does not match /openapi.json (see test/contract.ts). */
+export async function expectConforms(req: SentRequest, res: Response, options?: { body?: boolean }) {
+  const issues = await (await loadContract()).check(req, res, options)
+  expect(issues, `${req.method} ${req.url}: the answer does not match /openapi.json`).toEqual([])
+}
+
+/**
+ * Sends a request to the Worker, and checks the answer against the contract, as every test does.
+ * A JSON body is read here and handed on from memory (a clone would tee the Worker's stream).
+ * `check.body: false` checks status and headers only, for an answer whose body this context cannot read.
+ */
+export async function call(req: Request | string, init?: RequestInit, check?: { body?: boolean }): Promise<Response> {
+  const request = typeof req === 'string' ? new Request(`${BASE}${req}`, init) : req
+  const sent = { method: request.method, url: request.url, headers: new Headers(request.headers) }
+  const res = await exports.default.fetch(request)
+  const json = /^application\/([a-z0-9.-]+\+)?json/i.test(res.headers.get('content-type') ?? '')
+  if (check?.body === false || !json || res.body === null) {
+    await expectConforms(sent, res, { body: false })
+    return res
+  }
+  const copy = new Response(await res.text(), { status: res.status, statusText: res.statusText, headers: res.headers })
+  await expectConforms(sent, copy)
+  return copy
+}
 
 /**
  * Records every message the app sends to the variant queue, while still
@@ -78,7 +109,7 @@ export async function expectRejected(req: Request, status: number, detail: RegEx
   expect(res.status).toBe(status)
   expect(res.headers.get('content-type')).toBe('application/problem+json')
   const problem = await res.json<any>()
-  expect(problem).toMatchObject({ status, type: expect.stringMatching(/^https:\/\//), title: expect.any(String) })
+  expect(problem).toMatchObject({ status, type: expect.stringMatching(/^https:\/\/images\.test\/problems\/[a-z-]+$/), title: expect.any(String) })
   expect(problem.detail).toMatch(detail)
   expect(await storageCounts()).toEqual(before)
   expect(queue.sent).toHaveLength(0)

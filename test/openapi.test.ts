@@ -1,9 +1,28 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../src/api/app'
-import { call } from './helpers'
+import { PROBLEM_KINDS } from '../src/lib/problem'
+import { BASE, call, createUser } from './helpers'
 
-type Operation = { security?: Record<string, string[]>[]; responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }
-type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } }
+type Ref = { $ref: string }
+type Response = { description: string; headers?: Record<string, Ref>; content?: Record<string, { schema?: { $ref?: string } }> }
+type Parameter = { name: string; in: string; required?: boolean }
+type Operation = {
+  operationId?: string
+  security?: Record<string, string[]>[]
+  parameters?: Parameter[]
+  requestBody?: { required?: boolean; content: Record<string, { schema: { required?: string[]; properties: Record<string, { type?: string; format?: string }> } }> }
+  responses: Record<string, Response | Ref>
+}
+type Doc = {
+  openapi: string
+  servers?: { url: string }[]
+  paths: Record<string, Record<string, Operation>>
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown>; responses: Record<string, Response>; headers: Record<string, unknown> }
+}
+
+/** A response, through its reference to `components.responses` if it has one. */
+const deref = (r: Response | Ref): Response => ('$ref' in r ? doc.components.responses[r.$ref.split('/').at(-1)!]! : r)
+const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ at: `${method} ${path}`, op })))
 
 let doc: Doc
 beforeAll(async () => {
@@ -53,15 +72,100 @@ describe('/openapi.json', () => {
     for (const { at, op } of guarded) expect(op.security, at).toEqual([{ bearer: [] }])
   })
 
-  it('describes every error answer as problem JSON', () => {
+  it('describes every error answer as problem JSON, through one shared response per kind of error', () => {
     expect(doc.components.schemas.Problem).toMatchObject({ type: 'object', required: expect.arrayContaining(['type', 'title', 'status', 'detail']) })
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(ops)) {
-        for (const [status, response] of Object.entries(op.responses)) {
-          if (Number(status) < 400) continue
-          expect(response.content?.['application/problem+json']?.schema?.$ref, `${method} ${path} ${status}`).toBe('#/components/schemas/Problem')
-        }
+    for (const { at, op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) < 400) continue
+        expect(response, `${at} ${status}`).toHaveProperty('$ref', expect.stringMatching(/^#\/components\/responses\//))
+        expect(deref(response).content?.['application/problem+json']?.schema?.$ref, `${at} ${status}`).toBe('#/components/schemas/Problem')
       }
     }
+  })
+
+  it('names every operation and says whether it needs a token', () => {
+    const ids = operations().map(({ at, op }) => {
+      expect(op.operationId, at).toMatch(/^[a-z][A-Za-z]+$/)
+      expect(op.security, at).toBeDefined()
+      return op.operationId
+    })
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(doc.paths['/images/{id}']!.get!.security).toEqual([])
+    expect(doc.servers).toEqual([{ url: BASE, description: expect.any(String) }])
+  })
+
+  it('documents the upload form so that generated clients take a Blob', () => {
+    const body = doc.paths['/images']!.post!.requestBody!
+    expect(body.required).toBe(true)
+    const form = body.content['multipart/form-data']!.schema
+    expect(form.required).toContain('file')
+    expect(form.properties.file).toMatchObject({ type: 'string', format: 'binary' })
+    expect(deref(doc.paths['/images']!.post!.responses['202']!).headers).toHaveProperty('Location')
+  })
+
+  it('documents HEAD, conditional and range requests on files', () => {
+    const files = doc.paths['/files/{imageId}/{file}']!
+    for (const method of ['get', 'head']) {
+      expect(files[method]!.parameters!.filter((p) => p.in === 'header').map((p) => p.name)).toEqual(['Range', 'If-None-Match', 'If-Range'])
+      expect(Object.keys(files[method]!.responses)).toEqual(expect.arrayContaining(['200', '206', '304', '404', '416']))
+    }
+    expect(deref(files.get!.responses['206']!).headers).toHaveProperty('Content-Range')
+    expect(deref(files.get!.responses['416']!).headers).toHaveProperty('Content-Range')
+  })
+})
+
+describe('answers outside the operations', () => {
+  it.each([
+    ['PUT', '/images/abc', 'GET, HEAD, DELETE'],
+    ['PATCH', '/images', 'GET, HEAD, POST'],
+    ['DELETE', '/openapi.json', 'GET, HEAD'],
+    ['POST', '/files/abc/large_1x1_0123456789abcdef.jpg', 'GET, HEAD'],
+    ['OPTIONS', '/images/abc/events', 'GET, HEAD'],
+  ])('%s %s is a 405 listing %s in Allow', async (method, path, allow) => {
+    const res = await call(path, { method })
+    expect(res.status).toBe(405)
+    expect(res.headers.get('allow')).toBe(allow)
+    expect(await res.json()).toMatchObject({ status: 405, type: `${BASE}/problems/method-not-allowed` })
+  })
+
+  it('answers 404 for a path that does not exist, whatever the method', async () => {
+    for (const method of ['GET', 'POST']) expect((await call('/nothing/here', { method })).status).toBe(404)
+  })
+
+  it('answers 400 for an id that cannot be one', async () => {
+    const res = await call(`/images/${'x'.repeat(65)}`)
+    expect(res.status).toBe(400)
+  })
+
+  it('sends Vary: Origin once on /images answers', async () => {
+    const { token } = await createUser()
+    for (const [path, init] of [
+      ['/images', { headers: { origin: 'https://elsewhere.test', authorization: `Bearer ${token}` } }],
+      ['/images/none', { headers: { origin: 'https://elsewhere.test' } }],
+    ] as const) {
+      const res = await call(path, init)
+      expect(res.headers.get('vary'), path).toBe('Origin')
+    }
+  })
+})
+
+describe('problem types', () => {
+  it.each(Object.keys(PROBLEM_KINDS))('%s resolves to a page of the service', async (kind) => {
+    const res = await call(`/problems/${kind}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    const page = await res.text()
+    expect(page).toContain(`<h1>${PROBLEM_KINDS[kind as keyof typeof PROBLEM_KINDS].title}</h1>`)
+  })
+
+  it('the type of a real answer is such a page', async () => {
+    const problem = await (await call('/images/none')).json<{ type: string; title: string }>()
+    const page = await call(new Request(problem.type))
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain(`<h1>${problem.title}</h1>`)
+  })
+
+  it('an unknown kind is a 404', async () => {
+    expect((await call('/problems/no-such-kind')).status).toBe(404)
   })
 })

@@ -1,8 +1,12 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { delivery } from '../delivery/route'
 import { readConfig } from '../lib/config'
 import { problem, ProblemError } from '../lib/problem'
+import { allowedMethods } from './allowed-methods'
+import { baseUrl } from './base-url'
+import { registerContract, response } from './contract'
 import { cors } from './cors'
 import type { AppEnv } from './env'
 import { requestLog } from './log'
@@ -10,15 +14,19 @@ import { deleteImage } from './routes/delete-image'
 import { getImage } from './routes/get-image'
 import { imageEvents } from './routes/image-events'
 import { listImages } from './routes/list-images'
+import { problemTypes } from './routes/problem-types'
 import { upload } from './routes/upload'
+
+/** Problem `type` URIs point at this service; the config may be unset if a request failed before it was read. */
+const problemBase = (c: Context<AppEnv>) => (c.get('config') ? baseUrl(c) : new URL(c.req.url).origin)
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
     // zod validation failures become problem JSON, like every other error.
-    defaultHook: (result) => {
+    defaultHook: (result, c) => {
       if (!result.success) {
         const detail = result.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')
-        return problem(400, 'bad-request', detail)
+        return problem(problemBase(c), 400, 'bad-request', detail)
       }
     },
   })
@@ -28,8 +36,7 @@ export function createApp() {
     c.set('config', readConfig(c.env))
     await next()
   })
-  // Browser access to the API (not to /files, which <img> loads without CORS).
-  app.use('/images', cors)
+  // Browser access to the API (not to /files, which <img> loads without CORS). `/images/*` covers `/images` too.
   app.use('/images/*', cors)
 
   // One chain, so `AppType` carries every route's types for `hc<AppType>`: add routes as `.route('/', x)` lines.
@@ -40,22 +47,49 @@ export function createApp() {
     .route('/', deleteImage)
     .route('/', imageEvents)
     .route('/', delivery)
+    .route('/', problemTypes)
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  registerContract(app)
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
     summary: 'This OpenAPI 3.1 document',
-    responses: { 200: { description: 'The document', content: { 'application/json': { schema: z.object({}).passthrough() } } } },
+    security: [],
+    responses: {
+      200: { description: 'The document', content: { 'application/json': { schema: z.object({}).passthrough() } } },
+      500: response('InternalError'),
+    },
   })
-  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Image service', version: '1.0.0' } })
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'Image service',
+      version: '1.0.0',
+      description: [
+        'Upload JPEG and PNG images; get their metadata and immutable, content-hashed file URLs of three resized variants.',
+        'Errors are RFC 9457 problem details whose `type` is a page of this service.',
+        'A method a path does not accept answers 405 with `Allow` (shared response `MethodNotAllowed`); a path that does not exist, 404.',
+        'Operations under /images answer CORS preflights for the origins in `CORS_ALLOWED_ORIGINS`.',
+      ].join(' '),
+    },
+    servers: [{ url: baseUrl(c), description: 'This service' }],
+  }))
 
-  app.notFound((c) => problem(404, 'not-found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`))
+  app.notFound((c) => {
+    const base = problemBase(c)
+    const path = new URL(c.req.url).pathname
+    const allow = allowedMethods(app.routes, path)
+    if (allow.length === 0) return problem(base, 404, 'not-found', `No route for ${c.req.method} ${path}.`)
+    const res = problem(base, 405, 'method-not-allowed', `${path} does not accept ${c.req.method}; it accepts ${allow.join(', ')}.`)
+    res.headers.set('allow', allow.join(', '))
+    return res
+  })
   app.onError((err, c) => {
-    if (err instanceof ProblemError) return err.toResponse()
-    if (err instanceof HTTPException) return problem(err.status as 400, 'bad-request', err.message || 'The request was rejected.')
+    if (err instanceof ProblemError) return err.toResponse(problemBase(c))
+    if (err instanceof HTTPException) return problem(problemBase(c), err.status as 400, 'bad-request', err.message || 'The request was rejected.')
     console.error(JSON.stringify({ event: 'request.error', method: c.req.method, path: new URL(c.req.url).pathname, error: String(err), stack: err instanceof Error ? err.stack : undefined }))
-    return problem(500, 'internal', 'Something went wrong on our side. Please retry.')
+    return problem(problemBase(c), 500, 'internal', 'Something went wrong on our side. Please retry.')
   })
   return routes
 }

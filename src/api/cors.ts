@@ -32,7 +32,7 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next()
   // Answers that vary by origin must say so, or a cache could hand one origin's headers to another.
-  c.res.headers.append('vary', 'Origin')
+  if (!/(^|,)\s*origin\s*(,|$)/i.test(c.res.headers.get('vary') ?? '')) c.res.headers.append('vary', 'Origin')
   if (allowed) {
     c.res.headers.set('access-control-allow-origin', origin)
     c.res.headers.set('access-control-expose-headers', EXPOSE_HEADERS)

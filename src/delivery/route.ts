@@ -1,7 +1,8 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv } from '../api/env'
-import { ProblemSchema } from '../api/problem-schema'
+import { baseUrl } from '../api/base-url'
+import { headers, response } from '../api/contract'
 import { problem } from '../lib/problem'
 import { IMMUTABLE } from '../upload/store'
 import { contentTypeFor, parseFileKey } from './keys'
@@ -9,18 +10,54 @@ import { etagMatches, parseRange } from './range'
 
 export const delivery = new OpenAPIHono<AppEnv>()
 
+const fileRequest = {
+  params: z.object({
+    imageId: z.string().openapi({ example: '6f1c2e0a-8a53-4c1e-9d55-0b8e7b6f2a10' }),
+    file: z.string().openapi({ example: 'large_1440x1080_ab12cd34ef567890.jpg' }),
+  }),
+  headers: z.object({
+    Range: z.string().optional().openapi({ description: 'One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`; several ranges are answered with the whole file.' }),
+    'If-None-Match': z.string().optional().openapi({ description: 'ETags the client has; a match answers 304.' }),
+    'If-Range': z.string().optional().openapi({ description: 'Serve `Range` only if the file still has this ETag, else the whole file.' }),
+  }),
+}
+// Age and CF-Cache-Status come with answers from the edge cache (the Cache API adds them).
+const fileHeaders = headers('ETag', 'Cache-Control', 'Accept-Ranges', 'Content-Length', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status')
+const binary = { schema: z.string().openapi({ format: 'binary' }) }
+const fileResponses = (withBody: boolean) => ({
+  200: { description: 'The file', headers: fileHeaders, ...(withBody ? { content: { 'image/jpeg': binary, 'image/png': binary } } : {}) },
+  206: {
+    description: 'One byte range of the file',
+    headers: { ...fileHeaders, ...headers('Content-Range') },
+    ...(withBody ? { content: { 'image/jpeg': binary, 'image/png': binary } } : {}),
+  },
+  304: { description: 'Not modified (If-None-Match matched)', headers: headers('ETag', 'Cache-Control', 'Accept-Ranges', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status') },
+  404: response('NotFound'),
+  416: response('RangeNotSatisfiable'),
+  500: response('InternalError'),
+})
+const fileDescription = 'URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge).'
+
 delivery.openAPIRegistry.registerPath({
   method: 'get',
   path: '/files/{imageId}/{file}',
+  operationId: 'getFile',
   summary: 'An original or variant file (immutable, edge-cached)',
-  description: 'URLs come from image metadata. Supports HEAD, If-None-Match (304) and single byte ranges (206).',
-  request: { params: z.object({ imageId: z.string(), file: z.string().openapi({ example: 'large_1440x1080_ab12cd34ef567890.jpg' }) }) },
-  responses: {
-    200: { description: 'The file', content: { 'image/jpeg': { schema: z.any().openapi({ type: 'string', format: 'binary' }) }, 'image/png': { schema: z.any().openapi({ type: 'string', format: 'binary' }) } } },
-    206: { description: 'A byte range of the file' },
-    304: { description: 'Not modified' },
-    404: { description: 'No such file', content: { 'application/problem+json': { schema: ProblemSchema } } },
-  },
+  description: `${fileDescription} Supports If-None-Match (304) and single byte ranges (206).`,
+  security: [],
+  request: fileRequest,
+  responses: fileResponses(true),
+})
+
+delivery.openAPIRegistry.registerPath({
+  method: 'head',
+  path: '/files/{imageId}/{file}',
+  operationId: 'headFile',
+  summary: "A file's headers (size, ETag) without its bytes",
+  description: fileDescription,
+  security: [],
+  request: fileRequest,
+  responses: fileResponses(false),
 })
 
 /** Headers every file answer carries; `nosniff` and the CSP keep a crafted upload from acting as a page. */
@@ -31,8 +68,8 @@ const FILE_HEADERS = {
   'accept-ranges': 'bytes',
 }
 
-function notFound() {
-  const res = problem(404, 'not-found', 'No such file.')
+function notFound(c: Context<AppEnv>) {
+  const res = problem(baseUrl(c), 404, 'not-found', 'No such file.')
   // Short, so a file that appears later (a variant being made) is not hidden for long.
   res.headers.set('cache-control', 'public, max-age=60')
   return res
@@ -56,9 +93,9 @@ async function fullResponse(c: Context<AppEnv>, key: string, contentType: string
 async function serveFile(c: Context<AppEnv>): Promise<Response> {
   const key = c.req.path.slice('/files/'.length)
   const parsed = parseFileKey(key)
-  if (!parsed) return notFound()
+  if (!parsed) return notFound(c)
   const full = await fullResponse(c, key, contentTypeFor(parsed.ext))
-  if (!full) return notFound()
+  if (!full) return notFound(c)
 
   const etag = full.headers.get('etag') ?? ''
   const headers = new Headers(full.headers)
@@ -73,7 +110,7 @@ async function serveFile(c: Context<AppEnv>): Promise<Response> {
   const range = ifRange && ifRange !== etag ? ({ kind: 'none' } as const) : parseRange(c.req.header('range') ?? null, size)
   if (range.kind === 'unsatisfiable') {
     await full.body?.cancel()
-    const res = problem(416, 'range-not-satisfiable', `The file has ${size} bytes.`)
+    const res = problem(baseUrl(c), 416, 'range-not-satisfiable', `The file has ${size} bytes.`)
     res.headers.set('content-range', `bytes */${size}`)
     return res
   }

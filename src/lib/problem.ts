@@ -10,26 +10,33 @@ export interface Problem {
   [extension: string]: unknown
 }
 
-const TITLES: Record<string, string> = {
-  'bad-request': 'Bad request',
-  unauthorized: 'Unauthorized',
-  'not-found': 'Not found',
-  'method-not-allowed': 'Method not allowed',
-  'payload-too-large': 'Payload too large',
-  'unsupported-media-type': 'Unsupported media type',
-  'unprocessable-image': 'Unprocessable image',
-  'range-not-satisfiable': 'Range not satisfiable',
-  'idempotency-key-reused': 'Idempotency key reused',
-  'idempotency-key-in-use': 'Idempotency key in use',
-  'too-many-requests': 'Too many requests',
-  internal: 'Internal server error',
-  unavailable: 'Service unavailable',
-}
+/** Every kind of problem the service answers with: its title, and what a client should do (served at `/problems/<kind>`). */
+export const PROBLEM_KINDS = {
+  'bad-request': { title: 'Bad request', explanation: 'A parameter, header or the form is malformed: an id longer than 64 characters, a page size outside 1..100, a cursor this API did not return, an invalid Idempotency-Key, or a multipart body without exactly one `file`. Fix the request; retrying it unchanged fails again.' },
+  unauthorized: { title: 'Unauthorized', explanation: 'The operation needs `Authorization: Bearer <token>`, and the token was missing, malformed, unknown or revoked. Ask the operator for a token (`npm run user:create`).' },
+  'not-found': { title: 'Not found', explanation: "No such image, file or route. Someone else's image answers this too, so ids are never confirmed. A variant file appears once the variant is made: follow the URLs in the image metadata." },
+  'method-not-allowed': { title: 'Method not allowed', explanation: 'The path exists, but not with this method. The `Allow` header lists the methods it accepts.' },
+  'payload-too-large': { title: 'Payload too large', explanation: 'The uploaded file is over the size limit (5 MB unless configured otherwise). Nothing was stored.' },
+  'unsupported-media-type': { title: 'Unsupported media type', explanation: 'Uploads are `multipart/form-data` with a `file` field holding a JPEG or a PNG; the type is read from the bytes, not from the name or the declared type. Nothing was stored.' },
+  'unprocessable-image': { title: 'Unprocessable image', explanation: 'The file looks like a JPEG or PNG but its header cannot be read, it is empty, or it has more pixels than the limit (lower for progressive JPEGs). Nothing was stored.' },
+  'range-not-satisfiable': { title: 'Range not satisfiable', explanation: 'The `Range` header asks for bytes outside the file. `Content-Range: bytes */<size>` gives the size; ask again within it, or without `Range`.' },
+  'idempotency-key-reused': { title: 'Idempotency key reused', explanation: 'This Idempotency-Key was already used (by you, within 24 hours) for a different upload. Use a new key for a new upload.' },
+  'idempotency-key-in-use': { title: 'Idempotency key in use', explanation: 'An upload with this Idempotency-Key is still running. Retry after `Retry-After` seconds with the same key to get its answer.' },
+  'too-many-requests': { title: 'Too many requests', explanation: 'You are over the per-user upload rate limit. Retry after `Retry-After` seconds.' },
+  internal: { title: 'Internal server error', explanation: 'Something went wrong on our side; it is logged. Retrying is safe (with the same Idempotency-Key for an upload).' },
+  unavailable: { title: 'Service unavailable', explanation: 'Storage failed for a moment and nothing was kept. Retry after `Retry-After` seconds (with the same Idempotency-Key for an upload).' },
+} as const satisfies Record<string, { title: string; explanation: string }>
 
-export type ProblemKind = keyof typeof TITLES
+export type ProblemKind = keyof typeof PROBLEM_KINDS
 
-export function problem(status: ContentfulStatusCode, kind: ProblemKind, detail: string, extra: Record<string, unknown> = {}): Response {
-  const body: Problem = { type: `https://images.example/problems/${kind}`, title: TITLES[kind] ?? 'Error', status, detail, ...extra }
+export const isProblemKind = (kind: string): kind is ProblemKind => Object.hasOwn(PROBLEM_KINDS, kind)
+
+/** The `type` of a kind: a page the service itself serves, so the URI resolves. */
+export const problemType = (base: string, kind: ProblemKind) => `${base}/problems/${kind}`
+
+/** A problem answer; `base` is the service's public origin (see `baseUrl`). */
+export function problem(base: string, status: ContentfulStatusCode, kind: ProblemKind, detail: string, extra: Record<string, unknown> = {}): Response {
+  const body: Problem = { type: problemType(base, kind), title: PROBLEM_KINDS[kind].title, status, detail, ...extra }
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
@@ -46,8 +53,8 @@ export class ProblemError extends Error {
   ) {
     super(detail)
   }
-  toResponse(): Response {
-    const res = problem(this.status, this.kind, this.message)
+  toResponse(base: string): Response {
+    const res = problem(base, this.status, this.kind, this.message)
     for (const [k, v] of Object.entries(this.headers)) res.headers.set(k, v)
     return res
   }

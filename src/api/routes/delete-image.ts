@@ -6,21 +6,24 @@ import { ProblemError } from '../../lib/problem'
 import { requireUser } from '../auth'
 import { baseUrl } from '../base-url'
 import type { AppEnv } from '../env'
-import { ProblemSchema } from '../problem-schema'
+import { CORS_HEADERS, headers, response } from '../contract'
 
 const route = createRoute({
   method: 'delete',
   path: '/images/{id}',
+  operationId: 'deleteImage',
   summary: 'Delete an image, its variants and all their files (owner only)',
   description: "Someone else's image answers 404 like an unknown id, so ids are never confirmed.",
   security: [{ bearer: [] }],
   middleware: [requireUser] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
-    204: { description: 'Deleted' },
-    401: { description: 'Missing, malformed or revoked token', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    404: { description: 'No such image of yours', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    503: { description: 'Storage failed; retry', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    204: { description: 'Deleted', headers: headers(...CORS_HEADERS) },
+    400: response('BadRequest'),
+    401: response('Unauthorized'),
+    404: response('NotFound'),
+    500: response('InternalError'),
+    503: response('ServiceUnavailable'),
   },
 })
 

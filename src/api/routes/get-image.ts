@@ -4,17 +4,21 @@ import { ProblemError } from '../../lib/problem'
 import { baseUrl } from '../base-url'
 import type { AppEnv } from '../env'
 import { ImageSchema, loadImage, toMetadata } from '../metadata'
-import { ProblemSchema } from '../problem-schema'
+import { CORS_HEADERS, headers, response } from '../contract'
 
 const route = createRoute({
   method: 'get',
   path: '/images/{id}',
+  operationId: 'getImage',
   summary: "An image's metadata, status and file URLs",
   description: 'Public by unguessable id, like the file URLs it returns.',
+  security: [],
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
-    200: { description: 'The image', content: { 'application/json': { schema: ImageSchema } } },
-    404: { description: 'No such image', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    200: { description: 'The image', headers: headers('Cache-Control', ...CORS_HEADERS), content: { 'application/json': { schema: ImageSchema } } },
+    400: response('BadRequest'),
+    404: response('NotFound'),
+    500: response('InternalError'),
   },
 })
 

@@ -5,7 +5,7 @@ import { ProblemError } from '../../lib/problem'
 import { baseUrl } from '../base-url'
 import type { AppEnv } from '../env'
 import { loadImage, toMetadata } from '../metadata'
-import { ProblemSchema } from '../problem-schema'
+import { CORS_HEADERS, headers, response } from '../contract'
 
 /** How often the stream looks at D1 (how long a stream may stay open is `EVENTS_MAX_SECONDS`). */
 export const EVENTS_POLL_MS = 1000
@@ -15,6 +15,7 @@ const DONE = new Set(['completed', 'failed'])
 const route = createRoute({
   method: 'get',
   path: '/images/{id}/events',
+  operationId: 'getImageEvents',
   summary: "Live status of an image (Server-Sent Events)",
   description: [
     '`event: image`: the metadata, in the same shape as `GET /images/{id}`; sent on connect and whenever it changes.',
@@ -22,13 +23,17 @@ const route = createRoute({
     'A stream lasts at most `EVENTS_MAX_SECONDS` (default 60 s): it then sends `event: timeout` with `{ "poll": "/images/{id}" }` and ends;',
     'the client should poll that URL (or reconnect). `event: gone` means the image was deleted meanwhile.',
   ].join(' '),
+  security: [],
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
     200: {
       description: 'An event stream',
+      headers: headers('Cache-Control', ...CORS_HEADERS),
       content: { 'text/event-stream': { schema: z.string().openapi({ example: 'event: image\ndata: {"id":"…","status":"processing",…}\n\n' }) } },
     },
-    404: { description: 'No such image', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    400: response('BadRequest'),
+    404: response('NotFound'),
+    500: response('InternalError'),
   },
 })
 

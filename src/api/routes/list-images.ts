@@ -7,7 +7,7 @@ import { requireUser } from '../auth'
 import { baseUrl } from '../base-url'
 import type { AppEnv } from '../env'
 import { ImageSchema, toMetadata } from '../metadata'
-import { ProblemSchema } from '../problem-schema'
+import { CORS_HEADERS, headers, response } from '../contract'
 
 export const DEFAULT_PAGE = 20
 export const MAX_PAGE = 100
@@ -37,6 +37,7 @@ export function decodeCursor(raw: string): PageCursor | null {
 const route = createRoute({
   method: 'get',
   path: '/images',
+  operationId: 'listImages',
   summary: "The caller's own images, newest first",
   description: 'Keyset-paginated: pass `nextCursor` back as `cursor` for the next page; `nextCursor` is null on the last page.',
   security: [{ bearer: [] }],
@@ -50,10 +51,12 @@ const route = createRoute({
   responses: {
     200: {
       description: 'A page of images',
+      headers: headers('Cache-Control', ...CORS_HEADERS),
       content: { 'application/json': { schema: z.object({ items: z.array(ImageSchema), nextCursor: z.string().nullable() }).openapi('ImagePage') } },
     },
-    400: { description: 'Bad limit or cursor', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    401: { description: 'Missing, malformed or revoked token', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    400: response('BadRequest'),
+    401: response('Unauthorized'),
+    500: response('InternalError'),
   },
 })
 

@@ -12,7 +12,7 @@ import { requireUser } from '../auth'
 import { uploadRateLimit } from '../rate-limit'
 import type { AppEnv } from '../env'
 import { ImageSchema, loadImage, toMetadata } from '../metadata'
-import { ProblemSchema } from '../problem-schema'
+import { CORS_HEADERS, headers, response } from '../contract'
 import { baseUrl } from '../base-url'
 
 const router = new OpenAPIHono<AppEnv>()
@@ -22,34 +22,47 @@ const router = new OpenAPIHono<AppEnv>()
 router.openAPIRegistry.registerPath({
   method: 'post',
   path: '/images',
+  operationId: 'uploadImage',
   summary: 'Upload a JPEG or PNG image',
   security: [{ bearer: [] }],
   request: {
     headers: z.object({
-      'idempotency-key': z.string().optional().openapi({ description: 'Makes retries safe: the same key (per user, 24 h) returns the first answer; with a different body it is a 422.' }),
+      'Idempotency-Key': z
+        .string()
+        .min(1)
+        .max(255)
+        .optional()
+        .openapi({ description: 'Makes retries safe: the same key (per user, 24 h) returns the first answer; with a different body it is a 422.' }),
     }),
     body: {
       required: true,
       content: {
         'multipart/form-data': {
+          // Documentation only (the handler reads the body itself); `format: binary` makes generated clients take a Blob.
           schema: z.object({
-            file: z.any().openapi({ type: 'string', format: 'binary', description: 'JPEG or PNG, at most 5 MB; the type is read from the bytes.' }),
+            file: z.string().openapi({ format: 'binary', description: 'JPEG or PNG, at most 5 MB; the type is read from the bytes.' }),
             fileName: z.string().optional().openapi({ description: 'Display name; defaults to the file part name.' }),
           }),
+          encoding: { file: { contentType: 'image/jpeg, image/png, application/octet-stream' } },
         },
       },
     },
   },
   responses: {
-    202: { description: 'Stored; variants are being made.', content: { 'application/json': { schema: ImageSchema } } },
-    400: { description: 'Malformed form', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    401: { description: 'Missing or unknown token', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    413: { description: 'File over the size limit', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    429: { description: 'Over the per-user upload rate limit; see Retry-After', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    415: { description: 'Not a JPEG or PNG', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    422: { description: 'Unreadable header, over the pixel cap, or a decode that would not fit the memory or CPU budget', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    409: { description: 'A request with the same Idempotency-Key is still running; retry shortly', content: { 'application/problem+json': { schema: ProblemSchema } } },
-    503: { description: 'Storage unavailable; nothing was kept, retry (with the same Idempotency-Key)', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    202: {
+      description: 'Stored; variants are being made. `Location` is the metadata URL to poll (or `/events` under it to watch).',
+      headers: headers('Location', 'Idempotent-Replayed', ...CORS_HEADERS),
+      content: { 'application/json': { schema: ImageSchema } },
+    },
+    400: response('BadRequest'),
+    401: response('Unauthorized'),
+    409: response('Conflict'),
+    413: response('PayloadTooLarge'),
+    415: response('UnsupportedMediaType'),
+    422: response('UnprocessableContent'),
+    429: response('TooManyRequests'),
+    500: response('InternalError'),
+    503: response('ServiceUnavailable'),
   },
 })
 

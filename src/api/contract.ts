@@ -1,0 +1,84 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv } from './env'
+
+/**
+ * The parts of /openapi.json that many operations share: the Problem schema,
+ * response headers and the error responses. Routes refer to them with
+ * `header(...)` and `response(...)`, so each is defined once.
+ */
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().url().openapi({ description: 'Kind of problem; a page the service serves explains it (`GET /problems/{kind}`).' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details' })
+
+const string = (description: string, extra: Record<string, unknown> = {}) => ({ description, schema: { type: 'string' as const, ...extra } })
+
+const HEADERS = {
+  'Cache-Control': string('`no-store` for anything that changes; files are `public, max-age=31536000, immutable`; a missing file `public, max-age=60`.'),
+  Vary: string('`Origin` on /images paths: their CORS headers depend on the Origin of the request.', { example: 'Origin' }),
+  'Access-Control-Allow-Origin': string('The Origin of the request, when it is in `CORS_ALLOWED_ORIGINS` (/images paths only).'),
+  'Access-Control-Expose-Headers': string('Headers a browser page may read (/images paths, allowed origins only).', { example: 'Location, Retry-After' }),
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' as const, minimum: 0 } },
+  'WWW-Authenticate': { ...string('The scheme to authenticate with.', { example: 'Bearer realm="images"' }), required: true },
+  Location: { ...string("The image's metadata URL.", { format: 'uri-reference', example: '/images/6f1c2e0a-8a53-4c1e-9d55-0b8e7b6f2a10' }), required: true },
+  'Idempotent-Replayed': string('`true` when this is the stored answer to an earlier request with the same Idempotency-Key.', { enum: ['true'] }),
+  ETag: { ...string('Strong validator of the file; send it back in If-None-Match or If-Range.'), required: true },
+  'Content-Range': { ...string('The bytes sent (`bytes 0-99/5000`), or the size when no range could be served (`bytes */5000`).'), required: true },
+  'Accept-Ranges': string('Single byte ranges are served.', { enum: ['bytes'] }),
+  Age: { description: 'Seconds the answer has spent in the edge cache (answers from the cache only).', schema: { type: 'integer' as const, minimum: 0 } },
+  'CF-Cache-Status': string('`HIT` when the edge cache answered (answers from the cache only).', { example: 'HIT' }),
+  'Content-Length': { description: 'Size of the body in bytes (HEAD: of the body a GET would send).', schema: { type: 'integer' as const, minimum: 0 } },
+  'X-Content-Type-Options': string('Keeps browsers from sniffing a file as another type.', { enum: ['nosniff'] }),
+  'Content-Security-Policy': string('Keeps a file or page from running anything.'),
+  Allow: { ...string('The methods the path accepts.', { example: 'GET, HEAD, DELETE' }), required: true },
+} as const
+
+export type HeaderName = keyof typeof HEADERS
+
+const refName = (name: string) => name.replace(/-/g, '')
+
+/** Response headers by reference to `components.headers`. */
+export const headers = (...names: HeaderName[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${refName(n)}` }]))
+
+/** What every answer on /images paths carries (CORS). */
+export const CORS_HEADERS = ['Vary', 'Access-Control-Allow-Origin', 'Access-Control-Expose-Headers'] as const satisfies HeaderName[]
+
+const problemResponse = (description: string, ...extra: HeaderName[]) => ({
+  description,
+  headers: headers('Cache-Control', ...CORS_HEADERS, ...extra),
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+})
+
+const RESPONSES = {
+  BadRequest: problemResponse('Malformed parameter, header or form (see `detail`).'),
+  Unauthorized: problemResponse('Missing, malformed, unknown or revoked token.', 'WWW-Authenticate'),
+  NotFound: problemResponse('No such resource (or not yours).'),
+  MethodNotAllowed: problemResponse('The path exists, but not with this method; `Allow` lists the methods it accepts.', 'Allow'),
+  Conflict: problemResponse('A request with the same Idempotency-Key is still running; retry after `Retry-After` seconds.', 'Retry-After'),
+  PayloadTooLarge: problemResponse('File over the size limit.'),
+  UnsupportedMediaType: problemResponse('Not multipart/form-data, or the file is not a JPEG or PNG.'),
+  RangeNotSatisfiable: problemResponse('The range lies outside the file; `Content-Range` gives its size.', 'Content-Range'),
+  UnprocessableContent: problemResponse('Unreadable image header, empty file, over the pixel cap, a decode that would not fit the memory or CPU budget, or an Idempotency-Key reused for a different upload.'),
+  TooManyRequests: problemResponse('Over the per-user upload rate limit.', 'Retry-After'),
+  InternalError: problemResponse('Unexpected failure on our side (logged); retrying is safe.'),
+  ServiceUnavailable: problemResponse('Storage failed and nothing was kept; retry after `Retry-After` seconds.', 'Retry-After'),
+}
+
+export type ResponseName = keyof typeof RESPONSES
+
+/** A shared error response by reference to `components.responses`. */
+export const response = (name: ResponseName) => ({ $ref: `#/components/responses/${name}` })
+
+/** Registers the shared definitions on the app whose registry becomes /openapi.json. */
+export function registerContract(app: OpenAPIHono<AppEnv>) {
+  const registry = app.openAPIRegistry
+  registry.register('Problem', ProblemSchema)
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', refName(name), header)
+  for (const [name, res] of Object.entries(RESPONSES)) registry.registerComponent('responses', name, res)
+}
