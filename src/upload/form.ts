@@ -55,20 +55,6 @@ export function cleanFileName(raw: string | null | undefined): string | null {
   return cleaned.length > 0 && cleaned !== '.' && cleaned !== '..' ? cleaned : null
 }
 
-/** Counts the body's bytes and refuses it as soon as it passes the limit (a false Content-Length included). */
-function limitBody(body: ReadableStream<Uint8Array>, limit: number, maxFileBytes: number): ReadableStream<Uint8Array> {
-  let total = 0
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        total += chunk.byteLength
-        if (total > limit) throw tooLarge(maxFileBytes)
-        controller.enqueue(chunk)
-      },
-    }),
-  )
-}
-
 /** Parser errors become 400s; our own problems (413) pass through. */
 async function parsing<T>(step: Promise<T>): Promise<T> {
   try {
@@ -113,7 +99,7 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
   const declared = declaredHeader === null ? null : Number(declaredHeader)
   if (declared !== null && declared > limit) throw tooLarge(maxFileBytes)
   if (!req.body) throw badForm('The `file` field is missing.')
-  const reader = new MultipartReader(limitBody(req.body, limit, maxFileBytes), boundary)
+  const reader = new MultipartReader(req.body, boundary, { maxBodyBytes: limit, tooLarge: () => tooLarge(maxFileBytes) })
 
   let namedField: string | null = null
   let part = await parsing(reader.nextPart())

@@ -21,9 +21,17 @@ export interface MultipartLimits {
   /** Header block of one part. */
   maxHeaderBytes: number
   maxParts: number
+  /** The whole body; past it the body is cancelled and `tooLarge()` thrown (a false Content-Length included). */
+  maxBodyBytes: number
+  tooLarge: () => Error
 }
 
-const DEFAULT_LIMITS: MultipartLimits = { maxHeaderBytes: 8 * 1024, maxParts: 16 }
+const DEFAULT_LIMITS: MultipartLimits = {
+  maxHeaderBytes: 8 * 1024,
+  maxParts: 16,
+  maxBodyBytes: Number.MAX_SAFE_INTEGER,
+  tooLarge: () => new MultipartError('The body is too large.'),
+}
 const CR = 0x0d
 const LF = 0x0a
 const DASH = 0x2d
@@ -31,7 +39,7 @@ const DASH = 0x2d
 /** The boundary parameter of a multipart/form-data Content-Type, or null. */
 export function multipartBoundary(contentType: string): string | null {
   if (!/^multipart\/form-data\s*;/i.test(contentType)) return null
-  const m = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType)
+  const m = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^\s;"]{1,70}))\s*(?:;|$)/i.exec(contentType)
   const boundary = m?.[1] ?? m?.[2]
   return boundary && /^[\x20-\x7e]+$/.test(boundary) && !boundary.endsWith(' ') ? boundary : null
 }
@@ -45,6 +53,7 @@ export class MultipartReader {
   private readonly delimiter: Uint8Array
   private readonly limits: MultipartLimits
   private parts = 0
+  private received = 0
   /** 'body': inside a part (or the preamble); 'next': just after a delimiter; 'end': after the close delimiter. */
   private state: 'body' | 'next' | 'end' = 'body'
   /** Bytes of the real body consumed so far (the virtual leading CRLF not counted). */
@@ -161,6 +170,12 @@ export class MultipartReader {
       return false
     }
     if (value.byteLength === 0) return true
+    this.received += value.byteLength
+    if (this.received > this.limits.maxBodyBytes) {
+      this.done = true
+      await this.cancel()
+      throw this.limits.tooLarge()
+    }
     const rest = this.available()
     if (rest === 0) {
       this.buf = value
