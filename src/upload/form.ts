@@ -1,12 +1,13 @@
 import { ProblemError } from '../lib/problem'
 import { MultipartError, MultipartReader, multipartBoundary } from './multipart'
+import { sniffImage } from './sniff'
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024
 /**
- * The first bytes of the file are held back for the header sniffer before
- * anything is stored: enough for a JPEG's EXIF and ICC segments before its
- * frame header, and for a PNG's chunks before IDAT, in practice.
+ * At most this much of the file is held back for the header sniffer before
+ * anything is stored (less once the header is complete): enough for a JPEG's
+ * EXIF and ICC segments before its frame header, and a PNG's chunks before IDAT.
  */
 export const SNIFF_PREFIX_BYTES = 256 * 1024
 /** A text field (fileName) is a label cut to 255 characters: more than this is read past, not kept. */
@@ -53,6 +54,38 @@ export function cleanFileName(raw: string | null | undefined): string | null {
   if (!raw) return null
   const cleaned = Array.from(raw.normalize('NFC').replace(UNSAFE, '_').trim()).slice(0, MAX_FILE_NAME).join('')
   return cleaned.length > 0 && cleaned !== '.' && cleaned !== '..' ? cleaned : null
+}
+
+/**
+ * `chunk` after the first `used` bytes of `buf`: a buffer of our own, grown by
+ * doubling (`buf` may be the caller's first chunk, which is never written to).
+ */
+function append(buf: Uint8Array, used: number, chunk: Uint8Array, owned: boolean): Uint8Array {
+  let out = buf
+  if (!owned || used + chunk.byteLength > buf.byteLength) {
+    out = new Uint8Array(Math.max(used + chunk.byteLength, 2 * used))
+    out.set(buf.subarray(0, used))
+  }
+  out.set(chunk, used)
+  return out
+}
+
+/**
+ * Whether the sniffer's answer on these first bytes is final: a type refused from
+ * its magic bytes, a JPEG frame header (EXIF comes before it), or a PNG's chunks
+ * up to the image data (eXIf must come before it).
+ */
+export function headerComplete(b: Uint8Array): boolean {
+  if (b.length < 8) return false
+  const sniffed = sniffImage(b)
+  if (!sniffed.ok) return sniffed.reason === 'unsupported'
+  if (sniffed.header.format === 'jpeg') return true
+  for (let pos = 8; pos + 8 <= b.length; ) {
+    const type = String.fromCharCode(b[pos + 4]!, b[pos + 5]!, b[pos + 6]!, b[pos + 7]!)
+    if (type === 'IDAT' || type === 'IEND') return true
+    pos += 12 + (((b[pos]! << 24) >>> 0) + (b[pos + 1]! << 16) + (b[pos + 2]! << 8) + b[pos + 3]!)
+  }
+  return false
 }
 
 /** Parser errors become 400s; our own problems (413) pass through. */
@@ -112,8 +145,9 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
   const partName = part.filename
   const maxLength = declared !== null && Number.isSafeInteger(declared) ? Math.min(declared - reader.offset - reader.closeLength, maxFileBytes) : null
 
-  // Hold back the first bytes for the sniffer.
-  const held: Uint8Array[] = []
+  // Hold back the first bytes for the sniffer, no more than it needs.
+  let head: Uint8Array = new Uint8Array(0)
+  let owned = false
   let heldBytes = 0
   let complete = false
   while (heldBytes < SNIFF_PREFIX_BYTES) {
@@ -122,17 +156,18 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
       complete = true
       break
     }
+    if (heldBytes + chunk.byteLength > maxFileBytes) throw tooLarge(maxFileBytes)
+    // The first chunk is used as it is; only a header spread over several is joined.
+    if (heldBytes === 0) head = chunk
+    else {
+      head = append(head, heldBytes, chunk, owned)
+      owned = true
+    }
     heldBytes += chunk.byteLength
-    if (heldBytes > maxFileBytes) throw tooLarge(maxFileBytes)
-    held.push(chunk)
+    if (headerComplete(head.subarray(0, heldBytes))) break
   }
+  head = head.subarray(0, heldBytes)
   if (heldBytes === 0) throw new ProblemError(422, 'unprocessable-image', 'The file is empty.')
-  const head = new Uint8Array(heldBytes)
-  let at = 0
-  for (const c of held) {
-    head.set(c, at)
-    at += c.byteLength
-  }
 
   let restRead = false
   async function* rest(): AsyncGenerator<Uint8Array, void, undefined> {

@@ -111,7 +111,49 @@ export class MultipartReader {
       // Keep a tail that could be the start of a delimiter split across chunks.
       const safe = this.available() - (this.delimiter.length - 1)
       if (safe > 0) return this.take(safe)
-      if (!(await this.pull())) throw new MultipartError('The multipart body ends inside a part.')
+      const tail = await this.bridge()
+      if (tail) return tail
+    }
+  }
+
+  /**
+   * Moves on to the next input chunk without copying it: only the short tail
+   * and the chunk's first bytes are joined to look for a delimiter across the
+   * seam. Gives back the tail when it is data; null when it may begin a
+   * delimiter (then tail and chunk are joined, as pull() does).
+   */
+  private async bridge(): Promise<Uint8Array | null> {
+    const tail = this.buf.subarray(this.start)
+    if (this.done) throw new MultipartError('The multipart body ends inside a part.')
+    const { done, value } = await this.reader.read()
+    if (done) {
+      this.done = true
+      throw new MultipartError('The multipart body ends inside a part.')
+    }
+    this.count(value.byteLength)
+    const seam = new Uint8Array(tail.length + Math.min(value.length, this.delimiter.length))
+    seam.set(tail)
+    seam.set(value.subarray(0, seam.length - tail.length), tail.length)
+    if (value.length >= this.delimiter.length && indexOf(seam, this.delimiter, 0) < 0) {
+      this.buf = value
+      this.start = 0
+      this.consumed += tail.length
+      return tail.length > 0 ? tail : null
+    }
+    const merged = new Uint8Array(tail.length + value.byteLength)
+    merged.set(tail)
+    merged.set(value, tail.length)
+    this.buf = merged
+    this.start = 0
+    return null
+  }
+
+  private count(n: number) {
+    this.received += n
+    if (this.received > this.limits.maxBodyBytes) {
+      this.done = true
+      void this.cancel()
+      throw this.limits.tooLarge()
     }
   }
 
@@ -170,12 +212,7 @@ export class MultipartReader {
       return false
     }
     if (value.byteLength === 0) return true
-    this.received += value.byteLength
-    if (this.received > this.limits.maxBodyBytes) {
-      this.done = true
-      await this.cancel()
-      throw this.limits.tooLarge()
-    }
+    this.count(value.byteLength)
     const rest = this.available()
     if (rest === 0) {
       this.buf = value
@@ -195,20 +232,23 @@ export class MultipartReader {
   }
 
   private indexOf(needle: ArrayLike<number>): number {
-    const b = this.buf
-    const first = needle[0]!
-    const last = b.length - needle.length
-    let i = this.start
-    while (i <= last) {
-      i = b.indexOf(first, i)
-      if (i < 0 || i > last) return -1
-      let j = 1
-      while (j < needle.length && b[i + j] === needle[j]) j++
-      if (j === needle.length) return i
-      i++
-    }
-    return -1
+    return indexOf(this.buf, needle, this.start)
   }
+}
+
+function indexOf(b: Uint8Array, needle: ArrayLike<number>, from: number): number {
+  const first = needle[0]!
+  const last = b.length - needle.length
+  let i = from
+  while (i <= last) {
+    i = b.indexOf(first, i)
+    if (i < 0 || i > last) return -1
+    let j = 1
+    while (j < needle.length && b[i + j] === needle[j]) j++
+    if (j === needle.length) return i
+    i++
+  }
+  return -1
 }
 
 function parseHeaders(block: string): PartHeaders {
