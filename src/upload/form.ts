@@ -143,7 +143,7 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
   if (!part) throw badForm('The `file` field is missing.')
   if (part.filename === null) throw badForm('The `file` field must be a file, not text.')
   const partName = part.filename
-  const maxLength = declared !== null && Number.isSafeInteger(declared) ? Math.min(declared - reader.offset - reader.closeLength, maxFileBytes) : null
+  const maxLength = declared !== null && Number.isSafeInteger(declared) ? Math.max(0, Math.min(declared - reader.offset - reader.closeLength, maxFileBytes)) : null
 
   // Hold back the first bytes for the sniffer, no more than it needs.
   let head: Uint8Array = new Uint8Array(0)

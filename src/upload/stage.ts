@@ -63,7 +63,8 @@ export async function stageUpload(env: Env, imageId: string, form: UploadForm): 
       const writer = fixed.writable.getWriter()
       writer.closed.catch(() => {})
       const put = env.IMAGES.put(key, fixed.readable)
-      // A failing put stops our writes at once (they would wait for a reader forever).
+      // A failing put aborts the stream, which rejects our pending write (it would wait for a reader forever).
+      // (Not a Promise.race per write: each would leave a reaction on a promise that lives as long as the upload.)
       let putError: unknown
       const putDone = put.then(
         () => {},
@@ -72,24 +73,18 @@ export async function stageUpload(env: Env, imageId: string, form: UploadForm): 
           writer.abort(err).catch(() => {})
         },
       )
-      const stopped = putDone.then(() => {
-        throw putError ?? new Error('R2 put ended early')
-      })
-      stopped.catch(() => {})
       const write = async (chunk: Uint8Array) => {
         if (size + chunk.byteLength > length) throw new ProblemError(400, 'bad-request', 'The multipart body is longer than its Content-Length.')
         size += chunk.byteLength
         await hashing.write(chunk)
-        await Promise.race([writer.write(chunk), stopped])
+        await writer.write(chunk)
       }
       try {
         await write(form.head)
         for await (const chunk of form.rest()) await write(chunk)
         await hashing.close()
-        for (let pad = length - size; pad > 0; pad -= ZEROS.byteLength) {
-          await Promise.race([writer.write(ZEROS.subarray(0, Math.min(pad, ZEROS.byteLength))), stopped])
-        }
-        await Promise.race([writer.close(), stopped])
+        for (let pad = length - size; pad > 0; pad -= ZEROS.byteLength) await writer.write(ZEROS.subarray(0, Math.min(pad, ZEROS.byteLength)))
+        await writer.close()
       } catch (err) {
         await writer.abort(err).catch(() => {})
         await putDone
