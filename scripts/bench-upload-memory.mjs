@@ -195,7 +195,7 @@ async function measure(label, rev) {
     let delivered = 0
     for (const r of accepted) {
       const res = await fetch(r.body.url.replace(/^https?:\/\/[^/]+/, base))
-      if (res.status === 200 && (await res.arrayBuffer()).byteLength === file.length) delivered++
+      if (res.status === 200 && Buffer.from(await res.arrayBuffer()).equals(file)) delivered++
     }
     return {
       label,

@@ -23,6 +23,7 @@ export interface StagedUpload {
 export const stagingKey = (imageId: string) => `${imageId}/staging/original`
 
 const ZEROS = new Uint8Array(64 * 1024)
+const BATCH = 64 * 1024
 
 const unavailable = () => new ProblemError(503, 'unavailable', 'The image could not be stored. Please retry.', { 'retry-after': '5' })
 
@@ -73,15 +74,34 @@ export async function stageUpload(env: Env, imageId: string, form: UploadForm): 
           writer.abort(err).catch(() => {})
         },
       )
+      // Request bodies arrive in chunks of a few KB: gathered into pieces of BATCH bytes, the
+      // per-chunk cost of hashing and writing (a few promises each) is paid 16 times less often.
+      let piece = new Uint8Array(BATCH)
+      let filled = 0
+      const send = async (bytes: Uint8Array) => {
+        await hashing.write(bytes)
+        await writer.write(bytes)
+      }
+      const flush = async () => {
+        if (filled === 0) return
+        const full = piece.subarray(0, filled)
+        // A new piece each time: the streams may still hold the previous one.
+        piece = new Uint8Array(BATCH)
+        filled = 0
+        await send(full)
+      }
       const write = async (chunk: Uint8Array) => {
         if (size + chunk.byteLength > length) throw new ProblemError(400, 'bad-request', 'The multipart body is longer than its Content-Length.')
         size += chunk.byteLength
-        await hashing.write(chunk)
-        await writer.write(chunk)
+        if (filled + chunk.byteLength > BATCH) await flush()
+        if (chunk.byteLength >= BATCH) return send(chunk)
+        piece.set(chunk, filled)
+        filled += chunk.byteLength
       }
       try {
         await write(form.head)
         for await (const chunk of form.rest()) await write(chunk)
+        await flush()
         await hashing.close()
         for (let pad = length - size; pad > 0; pad -= ZEROS.byteLength) await writer.write(ZEROS.subarray(0, Math.min(pad, ZEROS.byteLength)))
         await writer.close()
