@@ -79,9 +79,14 @@ describe('Idempotency-Key on POST /images', () => {
     const inPut = new Promise<void>((resolve) => (entered = resolve))
     const gate = new Promise<void>((resolve) => (release = resolve))
     const realPut = env.IMAGES.put.bind(env.IMAGES)
-    const put = vi.spyOn(env.IMAGES, 'put').mockImplementationOnce(async (...args) => {
-      entered()
-      await gate
+    // (The first put that is not a staging put: the file's copy to its content-hashed key, after the claim.)
+    let held = false
+    const put = vi.spyOn(env.IMAGES, 'put').mockImplementation(async (...args) => {
+      if (!held && !String(args[0]).includes('/staging/')) {
+        held = true
+        entered()
+        await gate
+      }
       return realPut(...args)
     })
     // Sent past the contract check, which would read the body: that body belongs to the held request's I/O context.

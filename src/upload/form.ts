@@ -1,48 +1,50 @@
 import { ProblemError } from '../lib/problem'
+import { MultipartError, MultipartReader, multipartBoundary } from './multipart'
+import { sniffImage } from './sniff'
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024
-
-export interface UploadForm {
-  bytes: Uint8Array
-  fileName: string | null
-}
+/**
+ * At most this much of the file is held back for the header sniffer before
+ * anything is stored (less once the header is complete): enough for a JPEG's
+ * EXIF and ICC segments before its frame header, and a PNG's chunks before IDAT.
+ */
+export const SNIFF_PREFIX_BYTES = 256 * 1024
+/** A text field (fileName) is a label cut to 255 characters: more than this is read past, not kept. */
+const MAX_FIELD_BYTES = 2 * 1024
 
 /**
- * Reads the request body, refusing it as soon as it passes the limit: a
- * false or missing Content-Length never makes us buffer more than that.
+ * An upload form being read: the fields before `file`, the first bytes of
+ * the file, and the rest of it as it arrives. Nothing is stored yet.
  */
-async function readLimited(req: Request, maxFileBytes: number): Promise<Uint8Array> {
-  const limit = maxFileBytes + MULTIPART_OVERHEAD
-  const declared = Number(req.headers.get('content-length'))
-  if (declared > limit) throw tooLarge(maxFileBytes)
-  if (!req.body) return new Uint8Array()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  const reader = req.body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > limit) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge(maxFileBytes)
-    }
-    chunks.push(value)
-  }
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
+export interface UploadForm {
+  /** The file's first bytes (all of it when `complete`). */
+  head: Uint8Array
+  complete: boolean
+  /**
+   * The most bytes the file can have, from Content-Length (the body must still
+   * hold at least the close delimiter after it); null without a Content-Length.
+   */
+  maxLength: number | null
+  /** The file's data after `head`, then the fields after the file; every byte counted against the cap. */
+  rest(): AsyncGenerator<Uint8Array, void, undefined>
+  /** The display name, from a fileName field (before or after the file) or the part's filename; read `rest()` first. */
+  fileName(): string | null
+  /** Stops reading the body (a refused upload). */
+  cancel(): Promise<void>
+  /**
+   * Reads past the rest of a refused file without keeping it, so that a file
+   * over the size cap is a 413 whatever else is wrong with it; gives back the problem to throw.
+   */
+  refuse(problem: ProblemError): Promise<ProblemError>
 }
 
 const tooLarge = (maxFileBytes: number) =>
   new ProblemError(413, 'payload-too-large', `The file is larger than the limit of ${formatBytes(maxFileBytes)}.`)
 
 const formatBytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MB` : `${n} bytes`)
+
+const badForm = (detail = 'The multipart body could not be parsed.') => new ProblemError(400, 'bad-request', detail)
 
 /** Control characters and path separators: a file name is a label, never a path. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f/\\]/g
@@ -54,26 +56,156 @@ export function cleanFileName(raw: string | null | undefined): string | null {
   return cleaned.length > 0 && cleaned !== '.' && cleaned !== '..' ? cleaned : null
 }
 
-export async function readUploadForm(req: Request, maxFileBytes: number): Promise<UploadForm> {
+/**
+ * `chunk` after the first `used` bytes of `buf`: a buffer of our own, grown by
+ * doubling (`buf` may be the caller's first chunk, which is never written to).
+ */
+function append(buf: Uint8Array, used: number, chunk: Uint8Array, owned: boolean): Uint8Array {
+  let out = buf
+  if (!owned || used + chunk.byteLength > buf.byteLength) {
+    out = new Uint8Array(Math.max(used + chunk.byteLength, 2 * used))
+    out.set(buf.subarray(0, used))
+  }
+  out.set(chunk, used)
+  return out
+}
+
+/**
+ * Whether the sniffer's answer on these first bytes is final: a type refused from
+ * its magic bytes, a JPEG frame header (EXIF comes before it), or a PNG's chunks
+ * up to the image data (eXIf must come before it).
+ */
+export function headerComplete(b: Uint8Array): boolean {
+  if (b.length < 8) return false
+  const sniffed = sniffImage(b)
+  if (!sniffed.ok) return sniffed.reason === 'unsupported'
+  if (sniffed.header.format === 'jpeg') return true
+  for (let pos = 8; pos + 8 <= b.length; ) {
+    const type = String.fromCharCode(b[pos + 4]!, b[pos + 5]!, b[pos + 6]!, b[pos + 7]!)
+    if (type === 'IDAT' || type === 'IEND') return true
+    pos += 12 + (((b[pos]! << 24) >>> 0) + (b[pos + 1]! << 16) + (b[pos + 2]! << 8) + b[pos + 3]!)
+  }
+  return false
+}
+
+/** Parser errors become 400s; our own problems (413) pass through. */
+async function parsing<T>(step: Promise<T>): Promise<T> {
+  try {
+    return await step
+  } catch (err) {
+    if (err instanceof MultipartError) throw badForm(`The multipart body could not be parsed: ${err.message}`)
+    if (err instanceof ProblemError) throw err
+    throw badForm()
+  }
+}
+
+async function readField(reader: MultipartReader): Promise<string> {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (let c = await parsing(reader.readChunk()); c; c = await parsing(reader.readChunk())) {
+    const kept = c.subarray(0, MAX_FIELD_BYTES - size)
+    size += kept.byteLength
+    if (kept.byteLength > 0) chunks.push(kept.slice())
+  }
+  const all = new Uint8Array(size)
+  let at = 0
+  for (const c of chunks) {
+    all.set(c, at)
+    at += c.byteLength
+  }
+  return new TextDecoder().decode(all)
+}
+
+/**
+ * Reads the form up to the file part and the file's first bytes; the rest is
+ * left in the body for `rest()`, so a whole file is never buffered.
+ */
+export async function openUploadForm(req: Request, maxFileBytes: number): Promise<UploadForm> {
   const type = req.headers.get('content-type') ?? ''
   if (!/^multipart\/form-data\s*;/i.test(type)) {
     throw new ProblemError(415, 'unsupported-media-type', 'Send the image as multipart/form-data with a `file` field.')
   }
-  const body = await readLimited(req, maxFileBytes)
-  let form: FormData
-  try {
-    form = await new Response(body, { headers: { 'content-type': type } }).formData()
-  } catch {
-    throw new ProblemError(400, 'bad-request', 'The multipart body could not be parsed.')
+  const boundary = multipartBoundary(type)
+  if (!boundary) throw badForm('The multipart Content-Type has no valid boundary.')
+  const limit = maxFileBytes + MULTIPART_OVERHEAD
+  const declaredHeader = req.headers.get('content-length')
+  const declared = declaredHeader === null ? null : Number(declaredHeader)
+  if (declared !== null && declared > limit) throw tooLarge(maxFileBytes)
+  if (!req.body) throw badForm('The `file` field is missing.')
+  const reader = new MultipartReader(req.body, boundary, { maxBodyBytes: limit, tooLarge: () => tooLarge(maxFileBytes) })
+
+  let namedField: string | null = null
+  let part = await parsing(reader.nextPart())
+  for (; part && part.name !== 'file'; part = await parsing(reader.nextPart())) {
+    const value = await readField(reader)
+    if (part.name === 'fileName') namedField = value
   }
-  const files = form.getAll('file')
-  if (files.length === 0) throw new ProblemError(400, 'bad-request', 'The `file` field is missing.')
-  if (files.length > 1) throw new ProblemError(400, 'bad-request', 'Send exactly one `file` per upload.')
-  const file = files[0]!
-  if (typeof file === 'string') throw new ProblemError(400, 'bad-request', 'The `file` field must be a file, not text.')
-  if (file.size > maxFileBytes) throw tooLarge(maxFileBytes)
-  if (file.size === 0) throw new ProblemError(422, 'unprocessable-image', 'The file is empty.')
-  const named = form.get('fileName')
-  const fileName = cleanFileName(typeof named === 'string' ? named : file.name)
-  return { bytes: new Uint8Array(await file.arrayBuffer()), fileName }
+  if (!part) throw badForm('The `file` field is missing.')
+  if (part.filename === null) throw badForm('The `file` field must be a file, not text.')
+  const partName = part.filename
+  const maxLength = declared !== null && Number.isSafeInteger(declared) ? Math.max(0, Math.min(declared - reader.offset - reader.closeLength, maxFileBytes)) : null
+
+  // Hold back the first bytes for the sniffer, no more than it needs.
+  let head: Uint8Array = new Uint8Array(0)
+  let owned = false
+  let heldBytes = 0
+  let complete = false
+  while (heldBytes < SNIFF_PREFIX_BYTES) {
+    const chunk = await parsing(reader.readChunk())
+    if (!chunk) {
+      complete = true
+      break
+    }
+    if (heldBytes + chunk.byteLength > maxFileBytes) throw tooLarge(maxFileBytes)
+    // The first chunk is used as it is; only a header spread over several is joined.
+    if (heldBytes === 0) head = chunk
+    else {
+      head = append(head, heldBytes, chunk, owned)
+      owned = true
+    }
+    heldBytes += chunk.byteLength
+    if (headerComplete(head.subarray(0, heldBytes))) break
+  }
+  head = head.subarray(0, heldBytes)
+  if (heldBytes === 0) throw new ProblemError(422, 'unprocessable-image', 'The file is empty.')
+
+  let restRead = false
+  async function* rest(): AsyncGenerator<Uint8Array, void, undefined> {
+    let size = heldBytes
+    if (!complete) {
+      for (let c = await parsing(reader.readChunk()); c; c = await parsing(reader.readChunk())) {
+        size += c.byteLength
+        if (size > maxFileBytes) throw tooLarge(maxFileBytes)
+        yield c
+      }
+    }
+    // The fields after the file: a second file is refused, a fileName is kept.
+    for (let p = await parsing(reader.nextPart()); p; p = await parsing(reader.nextPart())) {
+      if (p.name === 'file') throw badForm('Send exactly one `file` per upload.')
+      const value = await readField(reader)
+      if (p.name === 'fileName') namedField = value
+    }
+    restRead = true
+  }
+  return {
+    head,
+    complete,
+    maxLength,
+    rest,
+    fileName() {
+      if (!restRead) throw new Error('fileName() before the form was read')
+      return cleanFileName(namedField ?? partName)
+    },
+    cancel: () => reader.cancel(),
+    async refuse(problem) {
+      try {
+        for await (const _ of rest());
+      } catch (err) {
+        if (err instanceof ProblemError && err.status === 413) throw err
+      } finally {
+        await reader.cancel()
+      }
+      return problem
+    },
+  }
 }

@@ -36,7 +36,8 @@ export interface IdempotentUpload {
   userId: string
   /** The raw header, if any. */
   key: string | undefined
-  bytes: Uint8Array
+  /** SHA-256 (hex) of the file. */
+  sha256: string
   fileName: string | null
 }
 
@@ -49,8 +50,8 @@ export function readIdempotencyKey(header: string | undefined): string | null {
 }
 
 /** What the request asked for: the same key must always ask for the same thing. */
-export async function uploadFingerprint(bytes: Uint8Array, fileName: string | null): Promise<string> {
-  return sha256Hex(JSON.stringify([await sha256Hex(bytes), fileName]))
+export async function uploadFingerprint(fileSha256: string, fileName: string | null): Promise<string> {
+  return sha256Hex(JSON.stringify([fileSha256, fileName]))
 }
 
 const ANSWER_STATUS = 202
@@ -72,7 +73,7 @@ export async function idempotentUpload<T>(
 
   const database = db(env.DB)
   const { userId } = request
-  const fingerprint = await uploadFingerprint(request.bytes, request.fileName)
+  const fingerprint = await uploadFingerprint(request.sha256, request.fileName)
   const claim = newId()
   const now = Date.now()
   const mine = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.claim, claim))

@@ -3,11 +3,12 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import { db, type Db } from '../db/client'
 import { imageVariants, images, type ImageRow, type VariantRow } from '../db/schema'
 import { contentTypeFor, extensionFor, fileKey } from '../delivery/keys'
-import { newId, sha256Hex } from '../lib/crypto'
 import { ProblemError } from '../lib/problem'
 import type { VariantMessage } from '../variant/message'
 import { PRESETS, fitWithin } from '../variant/presets'
 import { displayedSize, type ImageHeader } from './sniff'
+import { releaseStaged, type StagedUpload } from './stage'
+import { newId } from '../lib/crypto'
 
 /** Objects are immutable: the key changes whenever the content does. */
 export const IMMUTABLE = 'public, max-age=31536000, immutable'
@@ -21,7 +22,8 @@ export interface StoredUpload {
 }
 
 /**
- * Stores an accepted upload: the original into R2 (R2 checks our SHA-256),
+ * Stores an accepted upload: the staged original is copied, streamed, to its
+ * content-hashed key (R2 checks our SHA-256) and the staging object deleted,
  * then the image and variant rows in one D1 batch, then one queue message
  * per variant. A failure before the rows exist removes the object, so nothing
  * is left half-written (a D1 error that hid a commit is detected and the upload
@@ -31,13 +33,13 @@ export interface StoredUpload {
 export async function storeUpload(
   env: Env,
   userId: string,
-  bytes: Uint8Array,
+  staged: StagedUpload,
   header: ImageHeader,
   fileName: string | null,
   alsoInBatch: AlsoInBatch = () => [],
 ): Promise<StoredUpload> {
-  const id = newId()
-  const sha256 = await sha256Hex(bytes)
+  const id = staged.imageId
+  const { sha256 } = staged
   const shown = displayedSize(header)
   const ext = extensionFor(header.format)
   const contentType = contentTypeFor(ext)
@@ -45,13 +47,17 @@ export async function storeUpload(
   const now = Date.now()
 
   try {
-    await env.IMAGES.put(key, bytes, {
+    // Only the file's bytes: the staging object may carry zero padding after them.
+    const source = await env.IMAGES.get(staged.key, { range: { offset: 0, length: staged.bytes } })
+    if (!source) throw new Error('the staging object is gone')
+    await env.IMAGES.put(key, source.body, {
       sha256,
       httpMetadata: { contentType, cacheControl: IMMUTABLE },
       customMetadata: { sha256, imageId: id },
     })
   } catch (err) {
     console.error(JSON.stringify({ event: 'upload.r2_put_failed', imageId: id, error: String(err) }))
+    await releaseStaged(env, staged)
     throw new ProblemError(503, 'unavailable', 'The image could not be stored. Please retry.', { 'retry-after': '5' })
   }
 
@@ -64,7 +70,7 @@ export async function storeUpload(
     status: 'draft',
     fileName,
     contentType,
-    bytes: bytes.byteLength,
+    bytes: staged.bytes,
     sha256,
     orientation: header.orientation,
     error: null,
@@ -96,11 +102,16 @@ export async function storeUpload(
     console.error(JSON.stringify({ event: 'upload.d1_insert_failed', imageId: id, committed, error: String(err) }))
     if (committed !== true) {
       // Unknown (D1 still down) or a failed delete: the repair sweep removes objects without a row.
-      if (committed === false) await env.IMAGES.delete(key).catch((e) => console.error(JSON.stringify({ event: 'upload.orphan_left', imageId: id, error: String(e) })))
+      if (committed === false) {
+        // Both objects in one call.
+        staged.released = true
+        await env.IMAGES.delete([key, staged.key]).catch((e) => console.error(JSON.stringify({ event: 'upload.orphan_left', imageId: id, error: String(e) })))
+      } else await releaseStaged(env, staged)
       throw new ProblemError(503, 'unavailable', 'The image could not be recorded. Please retry.', { 'retry-after': '5' })
     }
   }
 
+  await releaseStaged(env, staged)
   try {
     await enqueueVariants(env, id, variants)
   } catch (err) {

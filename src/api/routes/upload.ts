@@ -1,7 +1,9 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { ProblemError } from '../../lib/problem'
-import { readUploadForm } from '../../upload/form'
+import { SNIFF_PREFIX_BYTES, openUploadForm } from '../../upload/form'
+import { releaseStaged, stageUpload } from '../../upload/stage'
+import { newId } from '../../lib/crypto'
 import { sniffImage } from '../../upload/sniff'
 import { planDecode, DEFAULT_LIMITS } from '../../processor/plan'
 import { storeUpload } from '../../upload/store'
@@ -72,46 +74,52 @@ const formFields: MiddlewareHandler<AppEnv, '/images', { in: { form: { file: Fil
 // Chained so the route's types reach `AppType`.
 export const upload = router.post('/images', formFields, requireUser, uploadRateLimit, async (c) => {
   const config = c.get('config')
-  const form = await readUploadForm(c.req.raw, config.maxUploadBytes)
-  const sniffed = sniffImage(form.bytes)
+  const form = await openUploadForm(c.req.raw, config.maxUploadBytes)
+  // Decided from the first bytes, before anything is stored.
+  const sniffed = sniffImage(form.head)
   if (!sniffed.ok) {
-    throw sniffed.reason === 'unsupported'
-      ? new ProblemError(415, 'unsupported-media-type', sniffed.detail)
-      : new ProblemError(422, 'unprocessable-image', sniffed.detail)
+    if (sniffed.reason === 'unsupported') throw await form.refuse(new ProblemError(415, 'unsupported-media-type', sniffed.detail))
+    throw await form.refuse(new ProblemError(
+      422,
+      'unprocessable-image',
+      form.complete ? sniffed.detail : `The image header was not found in the first ${SNIFF_PREFIX_BYTES / 1024} KB of the file (${sniffed.detail})`,
+    ))
   }
   const { width, height } = sniffed.header
   if (width * height > config.maxPixels) {
-    throw new ProblemError(
+    throw await form.refuse(new ProblemError(
       422,
       'unprocessable-image',
       `The image is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit is ${(config.maxPixels / 1e6).toFixed(1)} MP.`,
-    )
+    ))
   }
   // Progressive JPEGs need all their coefficients in memory to decode: a lower cap.
   if (sniffed.header.progressive && width * height > config.maxProgressivePixels) {
-    throw new ProblemError(
+    throw await form.refuse(new ProblemError(
       422,
       'unprocessable-image',
       `The image is a progressive JPEG of ${width}x${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit for progressive JPEGs is ${(config.maxProgressivePixels / 1e6).toFixed(1)} MP.`,
-    )
+    ))
   }
   // The decode must fit the processor's memory and CPU per image, judged from the header (docs/memory-plan.md).
   const plan = planDecode(sniffed.header, { ...DEFAULT_LIMITS, maxPixels: config.maxPixels, maxUploadBytes: config.maxUploadBytes })
   if (!plan.ok) throw new ProblemError(422, 'unprocessable-image', plan.reason)
   const userId = c.get('userId')
+  const staged = await stageUpload(c.env, newId(), form)
+  const fileName = form.fileName()
   const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c)), location: `/images/${image.id}` })
   // With an Idempotency-Key, a retry gets the first answer and stores nothing new.
   const result = await idempotentUpload(
     c.env,
-    { userId, key: c.req.header('idempotency-key'), bytes: form.bytes, fileName: form.fileName },
+    { userId, key: c.req.header('idempotency-key'), sha256: staged.sha256, fileName },
     async (alsoInBatch) => {
-      const stored = await storeUpload(c.env, userId, form.bytes, sniffed.header, form.fileName, alsoInBatch)
+      const stored = await storeUpload(c.env, userId, staged, sniffed.header, fileName, alsoInBatch)
       return answer(stored.image, stored.variants)
     },
     async (imageId) => {
       const found = await loadImage(db(c.env.DB), imageId)
       return found && found.image.userId === userId ? answer(found.image, found.variants) : null
     },
-  )
+  ).finally(() => releaseStaged(c.env, staged))
   return c.json(result.body, 202, { location: result.location, ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}) })
 })
