@@ -130,9 +130,8 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
         step(`resize:${target.name}`)
       }
       const image: WasmImage = current
-      // Only the synchronous part (reading the codec's memory) takes the turn; PNG encoding then runs on a copy.
-      const encoded = await inTurn(() => ({ bytes: encode(wasm, image, header.format, header.orientation) }))
-      const bytes = await encoded.bytes
+      // The whole encode takes the turn: a PNG variant is encoded straight from the codec's memory, which no other job can grow meanwhile.
+      const bytes = await inTurn(() => encode(wasm, image, header.format, header.orientation))
       const shown = header.orientation >= 5 ? { width: current.height, height: current.width } : current
       step(`encode:${target.name}`)
       yield { name: target.name, width: shown.width, height: shown.height, format: header.format, bytes }
@@ -149,6 +148,6 @@ async function encode(wasm: JpegDecoder, image: WasmImage, format: ImageFormat, 
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const pixels = orient({ width: image.width, height: image.height, data: wasm.pixels(image) }, orientation)
   if (format === 'jpeg') return wasm.encodePixels(pixels, JPEG_QUALITY)
-  // The PNG encoder awaits between rows, and a view of WASM memory can be detached meanwhile (memory grows): copy.
-  return encodePng(orientation === 1 ? { ...pixels, data: pixels.data.slice() } : pixels)
+  // The PNG encoder awaits between rows; the view stays valid because the caller holds the codec's turn (no copy of the variant).
+  return encodePng(pixels)
 }
