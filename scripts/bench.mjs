@@ -207,4 +207,4 @@ const targets = {
   flat,
 }
 console.log(`targets: in-step peak <= 96 MB ${targets.memory ? 'ok' : 'FAIL'}, time <= 2x sharp ${targets.speed ? 'ok' : 'FAIL'}, flat over ${streamCount} ${flat ? 'ok' : 'FAIL'}\n`)
-console.log(JSON.stringify({ node: process.version, reps, maxPixels, maxProgressivePixels: maxProgressive, results, stream: { count: streamCount, peakLiveMB: streamPeak.map((p) => +mb(p)), growthMB: stream.growth.map((g) => +mb(g)), mixedRounds, mixedPeakMB: +mb(stream.mixedPeak), mixedRoundPeaksMB: roundPeaks.map((p) => +mb(p)), mixedLivePeakMB: +mb(Math.max(...mixed.live)), mixedWasmMB: +mb(Math.max(...mixed.wasm)), flat }, targets }))
+console.log(JSON.stringify({ node: process.version, reps, maxPixels, maxProgressivePixels: maxProgressive, results, stream: { count: streamCount, peakInStepMB: streamPeak.map((p) => +mb(p)), growthMB: stream.growth.map((g) => +mb(g)), mixedRounds, mixedPeakMB: +mb(stream.mixedPeak), mixedRoundPeaksMB: roundPeaks.map((p) => +mb(p)), mixedLivePeakMB: +mb(Math.max(...mixed.live)), mixedWasmMB: +mb(Math.max(...mixed.wasm)), flat }, targets }))
