@@ -12,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as esbuild from 'esbuild'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/** BENCH_SOURCE=<dir>: bundle the processor from another checkout (e.g. `git archive` of an older commit) to compare before/after. */
+const source = process.env.BENCH_SOURCE ? resolve(process.env.BENCH_SOURCE) : root
 
 const wasmModules = {
   name: 'wasm-module',
@@ -40,8 +42,8 @@ export async function loadProcessor() {
   await esbuild.build({
     // render.ts as the Worker imports it, plus the presets the Worker uses.
     stdin: {
-      contents: `export * from './src/processor/render.ts'\nexport { PRESETS } from './src/variant/presets.ts'\n`,
-      resolveDir: root,
+      contents: `export * from './src/processor/render.ts'\nexport { PRESETS } from './src/variant/presets.ts'\nexport { planDecode } from './src/processor/plan.ts'\nexport { sniffImage } from './src/upload/sniff.ts'\n`,
+      resolveDir: source,
       loader: 'ts',
     },
     bundle: true,

@@ -94,7 +94,7 @@ export function scene(width, height, { grain = 1, channels = 3, seed = 7, poster
 const raw = ({ data, width, height, channels }) => sharp(data, { raw: { width, height, channels } })
 
 /** A file generated once and then read from the cache. */
-async function cached(name, make) {
+export async function cached(name, make) {
   const path = resolve(inputDir, name)
   if (!existsSync(path)) {
     mkdirSync(inputDir, { recursive: true })

@@ -11,7 +11,15 @@ export function trackWasmMemories() {
     return instance
   }
   const { Instance, Memory, instantiate } = WebAssembly
-  WebAssembly.Instance = new Proxy(Instance, { construct: (target, args, newTarget) => record(Reflect.construct(target, args, newTarget)) })
+  // Emscripten modules tell JS after every memory.grow: sample there, so growth inside one call into WASM shows.
+  const sampleOnGrowth = (imports) => {
+    const notify = imports?.env?.emscripten_notify_memory_growth
+    if (typeof notify !== 'function') return imports
+    return { ...imports, env: { ...imports.env, emscripten_notify_memory_growth: (...a) => (sampleInStep(), notify(...a)) } }
+  }
+  WebAssembly.Instance = new Proxy(Instance, {
+    construct: (target, args, newTarget) => record(Reflect.construct(target, [args[0], sampleOnGrowth(args[1])], newTarget)),
+  })
   // Memories made in JS and imported by a module (Emscripten's way).
   WebAssembly.Memory = new Proxy(Memory, {
     construct: (target, args, newTarget) => {
@@ -21,7 +29,7 @@ export function trackWasmMemories() {
     },
   })
   WebAssembly.instantiate = async (...args) => {
-    const result = await instantiate.apply(WebAssembly, args)
+    const result = await instantiate.apply(WebAssembly, [args[0], sampleOnGrowth(args[1])])
     record(result instanceof Instance ? result : result.instance)
     return result
   }
@@ -59,16 +67,24 @@ export const peakRss = () => process.resourceUsage().maxRSS * 1024
  * so garbage not yet collected counts, as it does in an isolate) is sampled. WASM growth inside a
  * call shows at the next such sample or step. Reset with allocationPeak.reset().
  */
-export const allocationPeak = { total: 0, wasm: 0, heapUsed: 0, arrayBuffers: 0, reset() { Object.assign(this, { total: 0, wasm: 0, heapUsed: 0, arrayBuffers: 0 }) } }
+export const allocationPeak = {
+  total: 0, wasm: 0, heapUsed: 0, arrayBuffers: 0,
+  /** The largest WASM total seen at any sample (growth included), whatever the total was then. */
+  wasmMax: 0,
+  reset() { Object.assign(this, { total: 0, wasm: 0, heapUsed: 0, arrayBuffers: 0, wasmMax: 0 }) },
+}
 const BIG = 1024 * 1024
 
 const NAMES = ['ArrayBuffer', 'Uint8Array', 'Uint8ClampedArray', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array']
 const originals = Object.fromEntries(NAMES.map((n) => [n, globalThis[n]]))
+/** Samples the raw total (no GC) into allocationPeak. */
+export function sampleInStep() {
+  const s = sample(false)
+  if (s.total > allocationPeak.total) Object.assign(allocationPeak, s)
+  if (s.wasm > allocationPeak.wasmMax) allocationPeak.wasmMax = s.wasm
+}
 const note = (made) => {
-  if (made.byteLength >= BIG) {
-    const s = sample(false)
-    if (s.total > allocationPeak.total) Object.assign(allocationPeak, s)
-  }
+  if (made.byteLength >= BIG) sampleInStep()
   return made
 }
 const proxies = Object.fromEntries(NAMES.map((n) => [n, new Proxy(originals[n], { construct: (target, args, newTarget) => note(Reflect.construct(target, args, newTarget === proxies[n] ? target : newTarget)) })]))

@@ -37,12 +37,17 @@ export const DEFAULT_LIMITS: PlanLimits = {
 export const MAX_PNG_SIDE = 1_000_000
 
 /**
- * Memory the isolate holds whatever the image: the JS heap of the processor (~8 MB measured), and
- * the codec's WASM memory, which never shrinks and is only replaced once above 32 MiB
- * (recycleAboveBytes), so an image may find up to 32 MiB already there (and reuse it).
+ * Memory model (docs/memory-plan.md). JS holds the processor's heap (~8 MB measured), the original
+ * and at most 1 MiB of decode work (the inflater's reads); every large buffer of every decode
+ * (libjpeg's, the PNG decoder's rows, sums and output, the resampler's, the variants) lives in the
+ * codec's one WASM memory, which is kept for the isolate's life and reused by each job. That
+ * memory never shrinks, so the isolate holds the largest any earlier image needed: capping every
+ * image's WASM need at WASM_CEILING bounds the isolate at JS_BASE + upload + JS_WORK + WASM_CEILING
+ * = 96 MiB whatever the order of images, without relying on garbage collection.
  */
 const JS_BASE = 8 * MiB
-const WASM_RETAINED = 32 * MiB
+const JS_WORK = MiB
+export const WASM_CEILING = DEFAULT_LIMITS.memoryBytes - JS_BASE - DEFAULT_LIMITS.maxUploadBytes - JS_WORK
 
 /*
  * CPU model, per image (docs/memory-plan.md): ns per source pixel by path (a 100 MP PNG ~2.4 s,
@@ -113,13 +118,14 @@ function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): De
   const parts: Record<string, number> = {
     base: JS_BASE,
     original: limits.maxUploadBytes,
+    inflate: JS_WORK,
+    // In WASM memory (reserved by the decoder, then the resampler's; see rows.ts).
     scanlines: 2 * rowBytes,
     strip: STRIP_PIXELS * 4,
-    inflate: MiB,
     // Interlaced: sums for the whole reduced image, averaged in place into the output.
     accumulator: outW * 4 * accElement * (interlaced && k > 1 ? outH : 1),
     output: interlaced && k > 1 ? 0 : outW * outH * 4,
-    wasm: Math.max(WASM_RETAINED, resizeBytes(outW, target)),
+    resize: resizeBytes(outW, target),
   }
   const peakBytes = sum(parts)
   const rows = interlaced ? height * 2 : height
@@ -162,7 +168,8 @@ function jpegPlan(header: ImageHeader, layout: JpegLayout, limits: PlanLimits): 
   const parts: Record<string, number> = {
     base: JS_BASE,
     original: limits.maxUploadBytes,
-    wasm: Math.max(WASM_RETAINED, wasm),
+    inflate: 0,
+    wasm,
   }
   const nsPerPixel = layout.allCoefficients ? NS_PER_PIXEL.jpegAllCoefficients : NS_PER_PIXEL.jpeg
   const cpuMs = (width * height * nsPerPixel + height * NS_PER_ROW) / 1e6

@@ -21,7 +21,7 @@ import { JpegDecoder, type WasmImage } from './jpeg/decoder'
 import jpegDecWasm from './jpeg/jpeg_dec.wasm?module'
 import { orient } from './orient'
 import { readColourSource } from './colour/profile'
-import { DEFAULT_LIMITS, planDecode } from './plan'
+import { DEFAULT_LIMITS, planDecode, WASM_CEILING } from './plan'
 import { decodePng } from './png/decoder'
 import { encodePng } from './png/encoder'
 
@@ -52,7 +52,26 @@ const logColourFallback = (reason: string) => console.log(JSON.stringify({ event
 const JPEG_QUALITY = 82
 
 let codec: Promise<JpegDecoder> | undefined
-const getCodec = () => (codec ??= JpegDecoder.create(jpegDecWasm))
+// One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
+const getCodec = () => (codec ??= JpegDecoder.create(jpegDecWasm, { maxMemoryBytes: WASM_CEILING }))
+
+/**
+ * Calls into the codec take turns: a PNG decode holds views of the codec's memory across awaits,
+ * which another job's call (growing that memory) would detach. Jobs still interleave between
+ * their steps (e.g. while one stores a variant).
+ */
+let turn: Promise<void> = Promise.resolve()
+async function inTurn<T>(work: () => T | Promise<T>): Promise<T> {
+  const before = turn
+  let done!: () => void
+  turn = new Promise((resolve) => (done = resolve))
+  await before
+  try {
+    return await work()
+  } finally {
+    done()
+  }
+}
 
 export async function* renderVariants(original: Uint8Array, boxes: readonly VariantBox[], options: RenderOptions): AsyncGenerator<RenderedVariant> {
   const sniffed = sniffImage(original)
@@ -87,23 +106,32 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   wasm.begin()
   try {
     if (header.format === 'jpeg') {
-      current = wasm.decodeResized(original, first.size, first.size, colour)
+      current = await inTurn(() => wasm.decodeResized(original, first.size, first.size, colour))
       step(`decode+resize:${first.name}`)
     } else {
-      const png = await decodePng(original, first.size.width, first.size.height, options.maxPixels)
-      hasAlpha = png.hasAlpha
-      step('decode')
-      current = wasm.resizePixels(png, first.size, hasAlpha, colour)
+      current = await inTurn(async () => {
+        // The decoder's buffers live in the codec's memory, freed as soon as the first variant exists.
+        try {
+          const png = await decodePng(original, first.size.width, first.size.height, options.maxPixels, (bytes) => wasm.reserve(bytes))
+          hasAlpha = png.hasAlpha
+          step('decode')
+          return wasm.resizePixels(png, first.size, hasAlpha, colour)
+        } finally {
+          wasm.releaseReserved()
+        }
+      })
       step(`resize:${first.name}`)
     }
     for (const [i, target] of targets.entries()) {
       if (i > 0) {
-        const next: WasmImage = wasm.resize(current, target.size, hasAlpha)
-        wasm.release(current)
-        current = next
+        const from: WasmImage = current
+        current = await inTurn(() => wasm.resize(from, target.size, hasAlpha))
+        wasm.release(from)
         step(`resize:${target.name}`)
       }
-      const bytes = await encode(wasm, current, header.format, header.orientation)
+      const image: WasmImage = current
+      // The whole encode takes the turn: a PNG variant is encoded straight from the codec's memory, which no other job can grow meanwhile.
+      const bytes = await inTurn(() => encode(wasm, image, header.format, header.orientation))
       const shown = header.orientation >= 5 ? { width: current.height, height: current.width } : current
       step(`encode:${target.name}`)
       yield { name: target.name, width: shown.width, height: shown.height, format: header.format, bytes }
@@ -120,6 +148,6 @@ async function encode(wasm: JpegDecoder, image: WasmImage, format: ImageFormat, 
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const pixels = orient({ width: image.width, height: image.height, data: wasm.pixels(image) }, orientation)
   if (format === 'jpeg') return wasm.encodePixels(pixels, JPEG_QUALITY)
-  // The PNG encoder awaits between rows, and a view of WASM memory can be detached meanwhile (memory grows): copy.
-  return encodePng(orientation === 1 ? { ...pixels, data: pixels.data.slice() } : pixels)
+  // The PNG encoder awaits between rows; the view stays valid because the caller holds the codec's turn (no copy of the variant).
+  return encodePng(pixels)
 }

@@ -43,14 +43,18 @@ export interface JpegDecoderOptions {
    * 4:2:0 file (MAX_PROGRESSIVE_PIXELS), 8 MP at 4:4:4.
    */
   maxCoefficientBytes?: number
-  /** Re-instantiate at the next decode once WASM memory exceeds this (default 32 MiB). */
-  recycleAboveBytes?: number
+  /**
+   * Ceiling of the WASM memory (default 82 MiB, plan.ts's WASM_CEILING). The instance is kept and
+   * its memory reused from job to job (a replaced instance's memory would linger until garbage
+   * collection, on top of the new one's); growing past this fails the job instead.
+   */
+  maxMemoryBytes?: number
 }
 
 /** Header pixel count above which decode refuses, before allocating anything. */
 export const MAX_PIXELS = 100_000_000
 const DEFAULT_MAX_COEFFICIENT_BYTES = 48 * 1024 * 1024
-const DEFAULT_RECYCLE_ABOVE_BYTES = 32 * 1024 * 1024
+const DEFAULT_MAX_MEMORY_BYTES = 82 * 1024 * 1024
 
 /**
  * The smallest DCT scale M/8 (M = 1..8) whose output, ceil(dim * M / 8) as
@@ -176,7 +180,9 @@ export class JpegDecoder {
   private tempRet0 = 0
   private readonly maxPixels: number
   private readonly maxCoefficientBytes: number
-  private readonly recycleAboveBytes: number
+  private readonly maxMemoryBytes: number
+  /** Blocks handed out by reserve() in this instance, freed by releaseReserved(). */
+  private reserved: number[] = []
 
   private constructor(
     private readonly module: WebAssembly.Module,
@@ -184,7 +190,7 @@ export class JpegDecoder {
   ) {
     this.maxPixels = options.maxPixels ?? MAX_PIXELS
     this.maxCoefficientBytes = options.maxCoefficientBytes ?? DEFAULT_MAX_COEFFICIENT_BYTES
-    this.recycleAboveBytes = options.recycleAboveBytes ?? DEFAULT_RECYCLE_ABOVE_BYTES
+    this.maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES
   }
 
   static async create(module: WebAssembly.Module, options: JpegDecoderOptions = {}): Promise<JpegDecoder> {
@@ -323,6 +329,9 @@ export class JpegDecoder {
   ): WasmImage {
     const x = this.healthy()
     const stride = src.width * 4
+    // Pixels in a reserve()d block are read where they are, by address: growing memory below
+    // (rs_new) detaches the view but not the bytes.
+    const at = src.data.buffer === x.memory.buffer ? src.data.byteOffset : -1
     let transform = 0
     let resizer = 0
     let strip = 0
@@ -330,13 +339,17 @@ export class JpegDecoder {
       // Straight (non-premultiplied) alpha is untouched by the transform, so converting before premultiplying is right.
       transform = colour ? this.openColour(colour, PIXELS_RGBA) : 0
       resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
-      strip = resizer ? x.mem_alloc(stride * STRIP_ROWS) : 0
-      if (!resizer || !strip) throw new Error('out of memory for the resampler')
+      strip = resizer && at < 0 ? x.mem_alloc(stride * STRIP_ROWS) : 0
+      if (!resizer || (at < 0 && !strip)) throw new Error('out of memory for the resampler')
       for (let y = 0; y < src.height; y += STRIP_ROWS) {
         const rows = Math.min(STRIP_ROWS, src.height - y)
-        new Uint8Array(x.memory.buffer, strip, rows * stride).set(src.data.subarray(y * stride, (y + rows) * stride))
-        if (transform) x.cs_apply(transform, strip, rows * src.width)
-        x.rs_push(resizer, strip, rows)
+        let ptr = at + y * stride
+        if (at < 0) {
+          ptr = strip
+          new Uint8Array(x.memory.buffer, strip, rows * stride).set(src.data.subarray(y * stride, (y + rows) * stride))
+        }
+        if (transform) x.cs_apply(transform, ptr, rows * src.width)
+        x.rs_push(resizer, ptr, rows)
       }
     } catch (error) {
       if (resizer) x.rs_free(resizer)
@@ -352,9 +365,14 @@ export class JpegDecoder {
   resize(src: WasmImage, out: { width: number; height: number }, premultiply: boolean): WasmImage {
     const x = this.healthy()
     this.live(src)
-    const resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
-    if (!resizer) throw this.fail(new Error('out of memory for the resampler'))
-    x.rs_push(resizer, x.rs_output(src.handle), src.height)
+    let resizer = 0
+    try {
+      resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
+      if (!resizer) throw new Error('out of memory for the resampler')
+      x.rs_push(resizer, x.rs_output(src.handle), src.height)
+    } catch (error) {
+      throw this.fail(error)
+    }
     return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
   }
 
@@ -374,7 +392,12 @@ export class JpegDecoder {
   /** The same, from RGBA pixels held by JS (e.g. after EXIF orientation). */
   encodePixels(src: { width: number; height: number; data: Uint8Array | Uint8ClampedArray }, quality: number): Uint8Array {
     const x = this.healthy()
-    const ptr = x.mem_alloc(src.data.byteLength)
+    let ptr = 0
+    try {
+      ptr = x.mem_alloc(src.data.byteLength)
+    } catch (error) {
+      throw this.fail(error)
+    }
     if (!ptr) throw this.fail(new Error('out of memory for the encoder input'))
     try {
       new Uint8Array(x.memory.buffer, ptr, src.data.byteLength).set(src.data)
@@ -390,10 +413,35 @@ export class JpegDecoder {
   }
 
   /**
-   * Brackets a job that holds WasmImages. When the last job ends and memory
-   * grew past `recycleAboveBytes` (a progressive file's coefficients, a huge
-   * PNG strip), the instance is dropped so the memory can be collected:
-   * WASM memory never shrinks while its instance lives.
+   * A block of `bytes` in WASM memory (not zeroed) for a decoder's buffers (the PNG
+   * decoder's rows, sums and output), so they reuse the memory earlier jobs grew instead of
+   * becoming new ArrayBuffers that linger as garbage. The view is valid until memory grows
+   * (any later call into the codec may grow it); free with releaseReserved().
+   */
+  reserve(bytes: number): Uint8Array<ArrayBuffer> {
+    const x = this.healthy()
+    let ptr = 0
+    try {
+      ptr = bytes > 0 ? x.mem_alloc(bytes) : 0
+    } catch (error) {
+      throw this.fail(error) // e.g. over maxMemoryBytes
+    }
+    if (bytes > 0 && !ptr) throw this.fail(new Error(`out of memory reserving ${bytes} bytes`))
+    if (ptr) this.reserved.push(ptr)
+    return new Uint8Array(x.memory.buffer, ptr, bytes)
+  }
+
+  /** Frees every reserve()d block (they belong to one job). */
+  releaseReserved(): void {
+    if (!this.broken) for (const ptr of this.reserved) this.x.mem_free(ptr)
+    this.reserved = []
+  }
+
+  /**
+   * Brackets a job that holds WasmImages. The instance is only replaced when a call failed
+   * abnormally (broken), never to give memory back: WASM memory never shrinks, and a replaced
+   * instance's memory would linger until garbage collection on top of the new one. Kept, it is
+   * reused by the next job, so the isolate's peak is the high-water mark, capped by maxMemoryBytes.
    */
   begin(): void {
     this.jobs++
@@ -401,14 +449,20 @@ export class JpegDecoder {
 
   end(): void {
     this.jobs = Math.max(0, this.jobs - 1)
-    if (this.jobs === 0 && (this.broken || this.memoryBytes > this.recycleAboveBytes)) {
-      this.adopt(new WebAssembly.Instance(this.module, this.imports()))
+    if (this.jobs === 0) {
+      this.releaseReserved()
+      if (this.broken) this.adopt(new WebAssembly.Instance(this.module, this.imports()))
     }
   }
 
   private encodeAt(ptr: number, width: number, height: number, quality: number): Uint8Array {
     const x = this.x
-    const size = x.je_encode(ptr, width, height, quality)
+    let size: number
+    try {
+      size = x.je_encode(ptr, width, height, quality)
+    } catch (error) {
+      throw this.fail(error) // a trap, or growth over maxMemoryBytes
+    }
     if (size < 0) throw this.fail(new Error(this.text(x.je_message()) || 'JPEG encoding failed'))
     const out = new Uint8Array(x.memory.buffer, x.je_output(), size).slice()
     x.je_release()
@@ -436,9 +490,8 @@ export class JpegDecoder {
    * throw from an import) marks it broken, to be replaced at the next call.
    */
   private run<T>(bytes: Uint8Array, job: () => T): T {
-    if (this.broken || (this.jobs <= 1 && this.memoryBytes > this.recycleAboveBytes)) {
-      // WASM memory never shrinks: a fresh instance is the only way to give
-      // back what a progressive file made it grow to.
+    if (this.broken && this.jobs <= 1) {
+      // A failed call left C state we cannot trust: start over (its memory is garbage now).
       this.adopt(new WebAssembly.Instance(this.module, this.imports()))
     }
     this.input = bytes
@@ -458,6 +511,7 @@ export class JpegDecoder {
 
   private adopt(instance: WebAssembly.Instance): void {
     this.x = instance.exports as unknown as Exports
+    this.reserved = [] // blocks of the old instance went with it
     this.epoch++
     this.broken = false
     this.tempRet0 = 0
@@ -514,7 +568,12 @@ export class JpegDecoder {
         setTempRet0: (value: number) => {
           this.tempRet0 = value
         },
-        emscripten_notify_memory_growth: () => {},
+        // The cap: past it the job fails (and the instance is replaced) instead of risking the isolate.
+        emscripten_notify_memory_growth: () => {
+          if (this.x.memory.buffer.byteLength > this.maxMemoryBytes) {
+            throw new ImageDecodeError(`The codec would need more than ${Math.floor(this.maxMemoryBytes / 1048576)} MiB of memory`)
+          }
+        },
         // lcms2's file I/O (never used: profiles come from memory).
         __syscall_unlink: () => -38,
         __syscall_rmdir: () => -38,

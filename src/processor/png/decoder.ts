@@ -8,7 +8,7 @@ import { ImageDecodeError } from '../errors'
 import { ByteReader } from './bytes'
 import { crc32 } from './checksum'
 import { inflateStream, TrailingDataError } from './inflate'
-import { RowSink, rowBytesFor, type Transparency } from './rows'
+import { RowSink, rowBytesFor, type Reserve, type Transparency } from './rows'
 
 export interface PngInfo {
   width: number
@@ -44,22 +44,24 @@ const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [
 /**
  * Decode, box-reducing by the largest integer factor k such that ceil(w/k) >= minWidth and
  * ceil(h/k) >= minHeight (k >= 1). Throws ImageDecodeError for anything invalid, including
- * width*height > maxPixels (checked from IHDR before any allocation).
+ * width*height > maxPixels (checked from IHDR before any allocation). `reserve` gives the block
+ * holding every row, sum and output buffer (default: a new ArrayBuffer; see rows.ts).
  */
 export async function decodePng(
   source: Uint8Array | ReadableStream<Uint8Array>,
   minWidth: number,
   minHeight: number,
   maxPixels = 100_000_000,
+  reserve?: Reserve,
 ): Promise<DecodedPng> {
   try {
-    return await decodeOnce(source, minWidth, minHeight, maxPixels)
+    return await decodeOnce(source, minWidth, minHeight, maxPixels, reserve)
   } catch (e) {
     // Bytes after the zlib stream made the inflater drop the last rows. libpng reads such files
     // with a warning, so decode again, stopping before those bytes; only bytes in memory can be.
     if (!(e instanceof TrailingDataError) || !(source instanceof Uint8Array)) throw e
     try {
-      return await decodeOnce(source, minWidth, minHeight, maxPixels, e.fedBefore)
+      return await decodeOnce(source, minWidth, minHeight, maxPixels, reserve, e.fedBefore)
     } catch (again) {
       // Fed byte by byte, the stream still ended before the last scanline.
       if (again instanceof TrailingDataError) throw new ImageDecodeError('Not enough image data: the zlib stream in IDAT ends before the last scanline')
@@ -73,11 +75,12 @@ async function decodeOnce(
   minWidth: number,
   minHeight: number,
   maxPixels: number,
+  reserve?: Reserve,
   bytewiseFrom?: number,
 ): Promise<DecodedPng> {
   const input = new ByteReader(source)
   try {
-    const result = await decode(input, minWidth, minHeight, maxPixels, bytewiseFrom)
+    const result = await decode(input, minWidth, minHeight, maxPixels, reserve, bytewiseFrom)
     input.close()
     return result
   } catch (e) {
@@ -116,7 +119,7 @@ interface ChunkHeader {
   crc: number
 }
 
-async function decode(input: ByteReader, minWidth: number, minHeight: number, maxPixels: number, bytewiseFrom?: number): Promise<DecodedPng> {
+async function decode(input: ByteReader, minWidth: number, minHeight: number, maxPixels: number, reserve: Reserve | undefined, bytewiseFrom?: number): Promise<DecodedPng> {
   const sig = await input.readExact(8).catch((e: unknown) => {
     throw input.exhausted ? new ImageDecodeError('Not a PNG file: too short') : e
   })
@@ -193,7 +196,7 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
           break
         }
         if (ct === 3 && !tr.palette) throw new ImageDecodeError('Missing PLTE chunk for a palette image')
-        const rows: RowSink = new RowSink(info, tr, factor)
+        const rows: RowSink = new RowSink(info, tr, factor, reserve)
         sink = rows
         const idat = new IdatReader(input, h)
         await inflateStream(

@@ -63,6 +63,25 @@ function passesFor(h: ImageHeader): Pass[] {
 
 type Acc = Uint16Array | Uint32Array | Float64Array
 
+/**
+ * Gives the decoder one block of `bytes` for all its buffers (8-byte aligned). The view must stay
+ * valid until the decode ends: render.ts reserves it in the codec's WASM memory, which nothing
+ * grows during a PNG decode.
+ */
+export type Reserve = (bytes: number) => Uint8Array<ArrayBuffer>
+const reserveInJs: Reserve = (bytes) => new Uint8Array(bytes)
+
+/** Offsets of consecutive buffers, each 8-byte aligned (Float64Array sums need it). */
+function carve(sizes: number[]): { offsets: number[]; total: number } {
+  const offsets: number[] = []
+  let total = 0
+  for (const size of sizes) {
+    offsets.push(total)
+    total += Math.ceil(size / 8) * 8
+  }
+  return { offsets, total }
+}
+
 export class RowSink {
   readonly outWidth: number
   readonly outHeight: number
@@ -92,6 +111,7 @@ export class RowSink {
     private readonly hdr: ImageHeader,
     private readonly tr: Transparency,
     private readonly k: number,
+    reserve: Reserve = reserveInJs,
   ) {
     const { width, height, colorType, bitDepth, interlaced } = hdr
     this.outWidth = Math.ceil(width / k)
@@ -102,30 +122,37 @@ export class RowSink {
     this.bpp = Math.max(1, (CHANNELS[colorType]! * bitDepth) >> 3)
     // Rows carry bpp leading zero bytes, so filters need no special case for the first pixel.
     const rowLen = this.bpp + rowBytesFor(width, colorType, bitDepth)
-    this.cur = new Uint8Array(rowLen)
-    this.prev = new Uint8Array(rowLen)
     this.bitsPerPixel = CHANNELS[colorType]! * bitDepth
     this.direct = bitDepth !== 8 ? 0 : colorType === 6 ? 4 : colorType === 2 && !tr.hasAlpha ? 3 : 0
     const needRgba = k === 1 ? interlaced : !this.direct
     // A strip, not a row: a row of width*4 bytes is what a 1-bit 100,000,000x1 file would make us allocate.
-    this.rgba = new Uint8Array(needRgba ? Math.min(width, STRIP_PIXELS) * 4 : 0)
-    this.rgba32 = new Uint32Array(this.rgba.buffer)
+    const rgbaBytes = needRgba ? Math.min(width, STRIP_PIXELS) * 4 : 0
     const outBytes = this.outWidth * this.outHeight * 4
-    if (k > 1) {
-      // Interlaced images need sums for the whole reduced image, so use the narrowest type that
-      // holds a sum: k*k*255 for opaque images (16 bits up to k = 16), k*k*255*255 weighted by
-      // alpha (int32 up to k = 181).
-      const n = this.outWidth * 4 * (interlaced ? this.outHeight : 1)
-      const max = k * k * 255 * (tr.hasAlpha ? 255 : 1)
-      this.acc = max <= 0xffff ? new Uint16Array(n) : max <= 0x7fffffff ? new Uint32Array(n) : new Float64Array(n)
-    } else {
-      this.acc = null
-    }
+    // Interlaced images need sums for the whole reduced image, so use the narrowest type that
+    // holds a sum: k*k*255 for opaque images (16 bits up to k = 16), k*k*255*255 weighted by
+    // alpha (int32 up to k = 181).
+    const accLength = k > 1 ? this.outWidth * 4 * (interlaced ? this.outHeight : 1) : 0
+    const max = k * k * 255 * (tr.hasAlpha ? 255 : 1)
+    const accElement = k === 1 ? 0 : max <= 0xffff ? 2 : max <= 0x7fffffff ? 4 : 8
     // The interlaced accumulator is averaged into its own first bytes (see finish), so the
     // output costs nothing on top of it: the accumulator is the peak of an interlaced decode.
-    this.data = this.acc && interlaced ? new Uint8ClampedArray(this.acc.buffer, 0, outBytes) : new Uint8ClampedArray(outBytes)
-    this.out8 = new Uint8Array(this.data.buffer, 0, outBytes)
-    this.out32 = new Uint32Array(this.data.buffer, 0, outBytes / 4)
+    const ownOutput = !(accLength && interlaced)
+    // Every buffer of the decode is carved from one block reserved up front (docs/memory-plan.md:
+    // in the codec's WASM memory, reused from job to job; views stay valid as nothing grows it meanwhile).
+    const layout = carve([rowLen, rowLen, rgbaBytes, accLength * accElement, ownOutput ? outBytes : 0])
+    const block = reserve(layout.total)
+    block.fill(0) // reserved memory is not zeroed; filters and sums start from zeros
+    const at = (i: number) => block.byteOffset + layout.offsets[i]!
+    this.cur = new Uint8Array(block.buffer, at(0), rowLen)
+    this.prev = new Uint8Array(block.buffer, at(1), rowLen)
+    this.rgba = new Uint8Array(block.buffer, at(2), rgbaBytes)
+    this.rgba32 = new Uint32Array(block.buffer, at(2), rgbaBytes / 4)
+    const Acc = accElement === 2 ? Uint16Array : accElement === 4 ? Uint32Array : Float64Array
+    this.acc = accLength ? new Acc(block.buffer, at(3), accLength) : null
+    const outAt = ownOutput ? at(4) : at(3)
+    this.data = new Uint8ClampedArray(block.buffer, outAt, outBytes)
+    this.out8 = new Uint8Array(block.buffer, outAt, outBytes)
+    this.out32 = new Uint32Array(block.buffer, outAt, outBytes / 4)
   }
 
   get complete(): boolean {

@@ -1,0 +1,56 @@
+/**
+ * The codec instance is kept and its memory reused from job to job (a replaced instance's memory
+ * would linger until garbage collection), and growth past maxMemoryBytes fails the job, not the isolate.
+ */
+import { describe, expect, it } from 'vitest'
+import { fixture } from '../../../test/fixtures'
+import { ImageDecodeError } from '../errors'
+import { JpegDecoder } from './decoder'
+import jpegWasm from './jpeg_dec.wasm?module'
+
+const MiB = 1024 * 1024
+
+describe('codec memory across jobs', () => {
+  it('keeps one memory for a stream of jobs: it reaches its high-water mark and stays there', async () => {
+    const codec = await JpegDecoder.create(jpegWasm)
+    const photo = fixture('generated/photo-4000x3000.jpg')
+    const sizes: number[] = []
+    for (let i = 0; i < 3; i++) {
+      codec.begin()
+      const image = codec.decodeResized(photo, { width: 2048, height: 1536 }, { width: 2048, height: 1536 })
+      codec.encode(image, 82)
+      codec.release(image)
+      codec.end()
+      sizes.push(codec.memoryBytes)
+    }
+    // A recycled instance would start again from its initial 1 MiB.
+    expect(sizes[0]).toBeGreaterThan(8 * MiB)
+    expect(new Set(sizes).size).toBe(1)
+  })
+
+  it('fails a job that would grow memory past the ceiling, then works again', async () => {
+    const codec = await JpegDecoder.create(jpegWasm, { maxMemoryBytes: 8 * MiB })
+    const photo = fixture('generated/photo-4000x3000.jpg')
+    codec.begin()
+    expect(() => codec.decodeResized(photo, { width: 4000, height: 3000 }, { width: 4000, height: 3000 })).toThrow(ImageDecodeError)
+    codec.end()
+    const small = fixture('exif-orientation/Landscape_1.jpg')
+    codec.begin()
+    const image = codec.decodeResized(small, { width: 100, height: 100 }, { width: 100, height: 75 })
+    expect(codec.encode(image, 82).byteLength).toBeGreaterThan(100)
+    codec.release(image)
+    codec.end()
+    expect(codec.memoryBytes).toBeLessThanOrEqual(8 * MiB)
+  })
+
+  it('reserves blocks for a decoder in its memory and frees them for reuse', async () => {
+    const codec = await JpegDecoder.create(jpegWasm)
+    codec.begin()
+    const a = codec.reserve(4 * MiB)
+    codec.releaseReserved()
+    const b = codec.reserve(4 * MiB)
+    expect(b.byteOffset).toBe(a.byteOffset)
+    codec.releaseReserved()
+    codec.end()
+  })
+})
