@@ -6,6 +6,7 @@ import worker from '../src/index'
 import { runRepairCron } from '../src/repair/cron'
 import { ORPHAN_GRACE_MS, sweepOrphans } from '../src/repair/orphans'
 import { MAX_REPAIRS, REPAIR_GAVE_UP, repairStuck } from '../src/repair/repair'
+import { stagingKey } from '../src/upload/stage'
 import { fixture } from './fixtures'
 import { call, captureQueue, createUser, runQueue, storageCounts, uploadRequest } from './helpers'
 
@@ -83,13 +84,14 @@ describe('R2 objects without an image row', () => {
     const res = await call(uploadRequest(token, PNG()))
     expect(res.status).toBe(503)
     del.mockRestore()
+    // The original's copy and its staging object (deleted together, in the one call that failed).
     const after = await storageCounts()
-    expect(after).toEqual({ ...before, objects: before.objects + 1 })
+    expect(after).toEqual({ ...before, objects: before.objects + 2 })
 
     // Young: its upload might still be writing rows.
     expect((await sweepUntilWrapped(Date.now())).deleted).toEqual([])
     const swept = await sweepUntilWrapped(Date.now() + ORPHAN_GRACE_MS + 1000)
-    expect(swept.deleted).toHaveLength(1)
+    expect(swept.deleted).toHaveLength(2)
     expect(await storageCounts()).toEqual(before)
   })
 
@@ -107,6 +109,16 @@ describe('R2 objects without an image row', () => {
     expect((await storageCounts()).objects).toBe(before.objects + 1)
     await sweepUntilWrapped(Date.now() + ORPHAN_GRACE_MS + 1000)
     expect(await storageCounts()).toEqual(before)
+  })
+
+  it('include a staging object left next to a live image by an upload that died, swept after the grace period', async () => {
+    const live = await upload()
+    const staging = stagingKey(live.id)
+    await env.IMAGES.put(staging, PNG())
+    expect((await sweepUntilWrapped(Date.now())).deleted).toEqual([])
+    expect((await sweepUntilWrapped(Date.now() + ORPHAN_GRACE_MS + 1000)).deleted).toEqual([staging])
+    // The live original stays.
+    expect(await env.IMAGES.head(live.body.url.split('/files/')[1])).not.toBeNull()
   })
 
   it('are swept a bounded number of keys per run, resuming where the last run stopped; live files and foreign keys stay', async () => {

@@ -3,12 +3,15 @@ import { fixture } from '../../test/fixtures'
 import { headerComplete } from './form'
 
 describe('headerComplete (how much of a file the sniffer must see)', () => {
-  it('is true for a JPEG once its frame header is in, not before', () => {
+  it('is true for a JPEG once its first scan header is in (it says whether every coefficient is kept), not before', () => {
     const jpeg = fixture('exif-orientation/Portrait_6.jpg')
-    let sof = 2
-    while (!(jpeg[sof] === 0xff && jpeg[sof + 1] === 0xc0) && !(jpeg[sof] === 0xff && jpeg[sof + 1] === 0xc2)) sof++
-    expect(headerComplete(jpeg.subarray(0, sof + 4))).toBe(false)
-    expect(headerComplete(jpeg.subarray(0, sof + 12))).toBe(true)
+    const at = (marker: number) => jpeg.findIndex((b, i) => i > 1 && b === 0xff && jpeg[i + 1] === marker)
+    const sof = Math.max(at(0xc0), at(0xc2))
+    const sos = at(0xda)
+    expect(sof).toBeGreaterThan(0)
+    expect(sos).toBeGreaterThan(sof)
+    expect(headerComplete(jpeg.subarray(0, sof + 12))).toBe(false)
+    expect(headerComplete(jpeg.subarray(0, sos + 4))).toBe(true)
   })
 
   it('is true for a PNG only once the chunks up to IDAT are in (an eXIf may come before it)', () => {

@@ -1,6 +1,6 @@
 import { ProblemError } from '../lib/problem'
 import { MultipartError, MultipartReader, multipartBoundary } from './multipart'
-import { sniffImage } from './sniff'
+import { jpegReachesScan, sniffImage } from './sniff'
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024
@@ -30,6 +30,8 @@ export interface UploadForm {
   rest(): AsyncGenerator<Uint8Array, void, undefined>
   /** The display name, from a fileName field (before or after the file) or the part's filename; read `rest()` first. */
   fileName(): string | null
+  /** Calls `see` with every byte of the file, in order, as it is read (the head at once). */
+  tap(see: (chunk: Uint8Array) => void): void
   /** Stops reading the body (a refused upload). */
   cancel(): Promise<void>
   /**
@@ -79,7 +81,8 @@ export function headerComplete(b: Uint8Array): boolean {
   if (b.length < 8) return false
   const sniffed = sniffImage(b)
   if (!sniffed.ok) return sniffed.reason === 'unsupported'
-  if (sniffed.header.format === 'jpeg') return true
+  // A JPEG's first scan header too: it tells the plan whether every coefficient is kept.
+  if (sniffed.header.format === 'jpeg') return jpegReachesScan(b)
   for (let pos = 8; pos + 8 <= b.length; ) {
     const type = String.fromCharCode(b[pos + 4]!, b[pos + 5]!, b[pos + 6]!, b[pos + 7]!)
     if (type === 'IDAT' || type === 'IEND') return true
@@ -170,12 +173,14 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
   if (heldBytes === 0) throw new ProblemError(422, 'unprocessable-image', 'The file is empty.')
 
   let restRead = false
+  const taps: ((chunk: Uint8Array) => void)[] = []
   async function* rest(): AsyncGenerator<Uint8Array, void, undefined> {
     let size = heldBytes
     if (!complete) {
       for (let c = await parsing(reader.readChunk()); c; c = await parsing(reader.readChunk())) {
         size += c.byteLength
         if (size > maxFileBytes) throw tooLarge(maxFileBytes)
+        for (const see of taps) see(c)
         yield c
       }
     }
@@ -195,6 +200,10 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
     fileName() {
       if (!restRead) throw new Error('fileName() before the form was read')
       return cleanFileName(namedField ?? partName)
+    },
+    tap(see) {
+      see(head)
+      taps.push(see)
     },
     cancel: () => reader.cancel(),
     async refuse(problem) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
 import { crc32 } from '../processor/png/checksum'
-import { displayedSize, sniffImage } from './sniff'
+import { displayedSize, PngChunkCounter, sniffImage } from './sniff'
 
 describe('sniffImage', () => {
   it('reads a JPEG frame size and orientation from the header', () => {
@@ -103,5 +103,19 @@ describe('JPEG scan structure', () => {
   it('an ordinary interleaved baseline photo does not', () => {
     const r = sniffImage(fixture('exif-orientation/Landscape_1.jpg'))
     expect(r.ok && r.header).toMatchObject({ progressive: false, layout: { kind: 'jpeg', allCoefficients: false } })
+  })
+})
+
+describe('PngChunkCounter', () => {
+  it('counts what the whole-file walk counts, however the bytes are split', () => {
+    const png = fixture('generated/alpha-640x480.png')
+    const sniffed = sniffImage(png)
+    if (!sniffed.ok || sniffed.header.layout.kind !== 'png') throw new Error('fixture not a PNG')
+    for (const size of [1, 7, 8, 13, 4096, png.length]) {
+      const counter = new PngChunkCounter()
+      for (let i = 0; i < png.length; i += size) counter.push(png.subarray(i, i + size))
+      expect([counter.idatChunks, counter.idatBytes]).toEqual([sniffed.header.layout.idatChunks, sniffed.header.layout.idatBytes])
+    }
+    expect(sniffed.header.layout.idatChunks).toBeGreaterThan(0)
   })
 })

@@ -94,6 +94,65 @@ function walkChunks(b: Uint8Array, view: DataView): { idatChunks: number; idatBy
 }
 
 /**
+ * Counts a PNG's IDAT chunks as its bytes stream past, as walkChunks does over
+ * whole bytes (chunk headers only, no CRCs): an upload's count, which drives the
+ * decode's CPU, is known only once the whole file went by.
+ */
+export class PngChunkCounter {
+  idatChunks = 0
+  idatBytes = 0
+  private skip = 8 // the signature
+  private readonly head = new Uint8Array(8)
+  private have = 0
+  private done = false
+
+  push(b: Uint8Array): void {
+    let i = 0
+    while (i < b.length && !this.done) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, b.length - i)
+        this.skip -= n
+        i += n
+        continue
+      }
+      const n = Math.min(8 - this.have, b.length - i)
+      this.head.set(b.subarray(i, i + n), this.have)
+      this.have += n
+      i += n
+      if (this.have < 8) break
+      const h = this.head
+      const length = ((h[0]! << 24) >>> 0) + (h[1]! << 16) + (h[2]! << 8) + h[3]!
+      if (h[4] === 0x49 && h[5] === 0x44 && h[6] === 0x41 && h[7] === 0x54) {
+        this.idatChunks++
+        this.idatBytes += length
+      } else if (h[4] === 0x49 && h[5] === 0x45 && h[6] === 0x4e && h[7] === 0x44) this.done = true
+      this.skip = length + 4
+      this.have = 0
+    }
+  }
+}
+
+/**
+ * Whether the bytes reach a JPEG's first scan header (SOS), which says whether
+ * libjpeg will keep every coefficient; junk between segments is skipped as libjpeg does.
+ */
+export function jpegReachesScan(b: Uint8Array): boolean {
+  let pos = 2
+  while (pos + 4 <= b.length) {
+    if (b[pos] !== 0xff) {
+      pos++
+      continue
+    }
+    const marker = b[pos + 1]!
+    if (marker === 0xff) pos++
+    else if (marker === 0xda) return true
+    else if ((marker >= 0xd0 && marker <= 0xd7) || marker === 0x01 || marker === 0x00) pos += 2
+    else pos += 2 + ((b[pos + 2]! << 8) | b[pos + 3]!)
+  }
+  return false
+}
+
+/**
  * Orientation from an eXIf chunk placed before the image data, if any. A chunk whose CRC does not
  * match is dropped, as libpng and the decoder drop damaged ancillary chunks.
  */

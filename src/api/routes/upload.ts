@@ -4,7 +4,7 @@ import { ProblemError } from '../../lib/problem'
 import { SNIFF_PREFIX_BYTES, openUploadForm } from '../../upload/form'
 import { releaseStaged, stageUpload } from '../../upload/stage'
 import { newId } from '../../lib/crypto'
-import { sniffImage } from '../../upload/sniff'
+import { PngChunkCounter, sniffImage } from '../../upload/sniff'
 import { planDecode, DEFAULT_LIMITS } from '../../processor/plan'
 import { storeUpload } from '../../upload/store'
 import { idempotentUpload } from '../../upload/idempotency'
@@ -105,7 +105,19 @@ export const upload = router.post('/images', formFields, requireUser, uploadRate
   const plan = planDecode(sniffed.header, { ...DEFAULT_LIMITS, maxPixels: config.maxPixels, maxUploadBytes: config.maxUploadBytes })
   if (!plan.ok) throw new ProblemError(422, 'unprocessable-image', plan.reason)
   const userId = c.get('userId')
+  // A PNG's IDAT chunks are counted as the file streams by; the plan is judged again on the whole count.
+  const layout = sniffed.header.layout
+  const chunks = layout.kind === 'png' ? new PngChunkCounter() : null
+  if (chunks) form.tap((bytes) => chunks.push(bytes))
   const staged = await stageUpload(c.env, newId(), form)
+  if (chunks && layout.kind === 'png') {
+    const whole = { ...sniffed.header, layout: { ...layout, idatChunks: chunks.idatChunks, idatBytes: chunks.idatBytes } }
+    const replanned = planDecode(whole, { ...DEFAULT_LIMITS, maxPixels: config.maxPixels, maxUploadBytes: config.maxUploadBytes })
+    if (!replanned.ok) {
+      await releaseStaged(c.env, staged)
+      throw new ProblemError(422, 'unprocessable-image', replanned.reason)
+    }
+  }
   const fileName = form.fileName()
   const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c)), location: `/images/${image.id}` })
   // With an Idempotency-Key, a retry gets the first answer and stores nothing new.
