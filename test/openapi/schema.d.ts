@@ -302,7 +302,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unreadable image header, empty file, over the pixel cap, or an Idempotency-Key reused for a different upload. */
+        /** @description Unreadable image header, empty file, over the pixel cap, a decode that would not fit the memory or CPU budget, or an Idempotency-Key reused for a different upload. */
         UnprocessableContent: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControl"];
