@@ -7,31 +7,15 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
+import { deflateSync } from 'node:zlib'
 import { cached, scene } from './inputs.mjs'
+import { chunk, IEND, ihdr, SIGNATURE } from '../../test/fixtures/png-chunks.mjs'
 
-const chunk = (type, data) => {
-  const out = Buffer.alloc(12 + data.length)
-  out.writeUInt32BE(data.length, 0)
-  out.write(type, 4, 'latin1')
-  data.copy(out, 8)
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length)
-  return out
-}
-const ihdr = (width, height, depth, colour, interlace) => {
-  const d = Buffer.alloc(13)
-  d.writeUInt32BE(width, 0)
-  d.writeUInt32BE(height, 4)
-  d[8] = depth
-  d[9] = colour
-  d[12] = interlace
-  return chunk('IHDR', d)
-}
 /** A PNG whose zlib stream is split into IDAT chunks of at most `chunkBytes`. */
 const png = (header, zlib, chunkBytes = 1 << 16) => {
   const idats = []
   for (let i = 0; i < zlib.length; i += chunkBytes) idats.push(chunk('IDAT', zlib.subarray(i, i + chunkBytes)))
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), header, ...idats, chunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([SIGNATURE, header, ...idats, IEND])
 }
 /** Bytes of all Adam7 passes' scanlines (filter byte included). */
 const adam7Bytes = (w, h, bytesPerPixel) => {
