@@ -122,7 +122,8 @@ function filterRow(cur: Uint8Array, prev: Uint8Array, bpp: number, candidates: U
   return best
 }
 
-function chunk(type: string, body: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, body, CRC. */
+export function chunk(type: string, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + body.length)
   const view = new DataView(out.buffer)
   view.setUint32(0, body.length)

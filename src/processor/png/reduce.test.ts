@@ -4,7 +4,7 @@
  * the test wrote into the file. Files are built here, with stored-but-compressed scanlines.
  */
 import { describe, expect, it } from 'vitest'
-import { crc32 } from './checksum'
+import { chunk } from './encoder'
 import { decodePng, reductionFactor } from './decoder'
 import { STRIP_PIXELS } from './rows'
 
@@ -66,15 +66,6 @@ async function buildPng(s: Shape, v: Uint16Array): Promise<Uint8Array> {
   return out
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const c = new Uint8Array(12 + data.length)
-  const dv = new DataView(c.buffer)
-  dv.setUint32(0, data.length)
-  for (let i = 0; i < 4; i++) c[4 + i] = type.charCodeAt(i)
-  c.set(data, 8)
-  dv.setUint32(8 + data.length, crc32(0, c, 4, 8 + data.length))
-  return c
-}
 
 /** RGBA8 of each pixel, as the PNG specification maps samples, then the alpha-weighted box average. */
 function expected(s: Shape, v: Uint16Array, k: number): Uint8ClampedArray {
