@@ -42,7 +42,7 @@ export async function loadProcessor() {
   await esbuild.build({
     // render.ts as the Worker imports it, plus the presets the Worker uses.
     stdin: {
-      contents: `export * from './src/processor/render.ts'\nexport { PRESETS } from './src/variant/presets.ts'\nexport { planDecode } from './src/processor/plan.ts'\nexport { sniffImage } from './src/upload/sniff.ts'\n`,
+      contents: `export * from './src/processor/render.ts'\nexport { PRESETS } from './src/formats/presets.ts'\nexport { planDecode } from './src/processor/plan.ts'\nexport { sniffImage } from './src/formats/sniff.ts'\n`,
       resolveDir: source,
       loader: 'ts',
     },

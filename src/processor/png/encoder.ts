@@ -6,7 +6,7 @@
  * writes 120 KB (41 KB for the unresampled source), and it needed a WASM
  * instance of its own.
  */
-import { crc32 } from './checksum'
+import { crc32 } from '../../lib/crc32'
 
 export interface RgbaPixels {
   width: number
