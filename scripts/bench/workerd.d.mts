@@ -1,0 +1,15 @@
+export function workersPids(pgid: number, proxyPort: number): number[]
+export function rssOf(pid: number): number
+export function workersRss(pgid: number, proxyPort: number): number
+export function listeningPorts(pid: number): number[]
+export interface InspectorTarget {
+  id: string
+  title?: string
+  webSocketDebuggerUrl: string
+}
+export function workerdInspector(pid: number): Promise<{ port: number; targets: InspectorTarget[] } | null>
+export interface CdpSession {
+  send(method: string, params?: Record<string, unknown>): Promise<any>
+  close(): void
+}
+export function cdpSession(url: string, options?: { timeoutMs?: number }): Promise<CdpSession>

@@ -1,0 +1,114 @@
+/**
+ * Looking inside a `wrangler dev` from outside: which workerd process runs the
+ * Workers, its RSS, and a DevTools Protocol session with one Worker's isolate.
+ *
+ * `wrangler dev` starts two workerd processes in its process group: a proxy that
+ * listens on the public port (its command line names `entry=<ip>:<port>`) and
+ * the one that runs the Workers and the local D1/R2/Queues simulators (started
+ * with `--inspector-addr`). Linux only (/proc).
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+
+const fields = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), f: stat.slice(stat.lastIndexOf(')') + 2).split(' ') }
+}
+
+/** Pids of the workerd processes of process group `pgid` that run Workers (not the proxy on `proxyPort`). */
+export function workersPids(pgid, proxyPort) {
+  const pids = []
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const { comm, f } = fields(pid)
+      if (Number(f[2]) !== pgid || comm !== 'workerd') continue
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`entry=127.0.0.1:${proxyPort}`)) continue
+      pids.push(Number(pid))
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids
+}
+
+/** Resident set size of one process in bytes, or 0 once it is gone. */
+export function rssOf(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024
+  } catch {
+    return 0
+  }
+}
+
+/** RSS (bytes) of the workerd processes of this process group that run Workers (not wrangler's proxy). */
+export const workersRss = (pgid, proxyPort) => workersPids(pgid, proxyPort).reduce((sum, pid) => sum + rssOf(pid), 0)
+
+/** TCP ports process `pid` listens on (IPv4, from /proc/<pid>/net/tcp and its socket fds). */
+export function listeningPorts(pid) {
+  const inodes = new Set()
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))
+      if (m) inodes.add(m[1])
+    } catch {}
+  }
+  const ports = []
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+    const c = line.trim().split(/\s+/)
+    // c[1] local address hex ip:port, c[3] state (0A = LISTEN), c[9] inode
+    if (c.length > 9 && c[3] === '0A' && inodes.has(c[9])) ports.push(parseInt(c[1].split(':')[1], 16))
+  }
+  return ports
+}
+
+/**
+ * workerd's own inspector (the `--inspector-addr` of the Workers' process), which
+ * lists every Worker as `core:user:<name>`; wrangler's `--inspector-port` proxy
+ * forwards to the first config's Worker only. Returns the /json/list targets.
+ */
+export async function workerdInspector(pid) {
+  for (const port of listeningPorts(pid)) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/json/version`, { signal: AbortSignal.timeout(2000) })
+      if (!res.ok || (await res.json()).Browser !== 'workerd') continue
+      const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(2000) })).json()
+      return { port, targets }
+    } catch {
+      // not an inspector
+    }
+  }
+  return null
+}
+
+/**
+ * A Chrome DevTools Protocol session. Wrangler's inspector proxy wants a local
+ * Origin (undici's WebSocket takes headers); workerd's own does not mind it.
+ */
+export async function cdpSession(url, { timeoutMs = 10_000 } = {}) {
+  const ws = new WebSocket(url, { headers: { origin: 'http://localhost' } })
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`inspector ${url}: no connection in ${timeoutMs} ms`)), timeoutMs)
+    ws.onopen = () => (clearTimeout(timer), resolve(undefined))
+    ws.onerror = (e) => (clearTimeout(timer), reject(new Error(`inspector ${url}: ${e.message ?? e.type}`)))
+  })
+  let id = 0
+  const waiting = new Map()
+  ws.onmessage = (e) => {
+    const msg = JSON.parse(e.data)
+    if (msg.id !== undefined && waiting.has(msg.id)) {
+      const { resolve, reject } = waiting.get(msg.id)
+      waiting.delete(msg.id)
+      msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result)
+    }
+  }
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const n = ++id
+      const timer = setTimeout(() => {
+        waiting.delete(n)
+        reject(new Error(`inspector: no answer to ${method}`))
+      }, timeoutMs)
+      waiting.set(n, { resolve: (v) => (clearTimeout(timer), resolve(v)), reject: (e) => (clearTimeout(timer), reject(e)) })
+      ws.send(JSON.stringify({ id: n, method, params }))
+    })
+  return { send, close: () => ws.close() }
+}
