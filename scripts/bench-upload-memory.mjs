@@ -71,7 +71,7 @@ async function inspector(port) {
       await sleep(300)
     }
   }
-  return cdpSession(target.webSocketDebuggerUrl)
+  return cdpSession(target.webSocketDebuggerUrl, { origin: 'http://localhost' })
 }
 
 async function measure(label, rev) {

@@ -1,5 +1,6 @@
 export function workersPids(pgid: number, proxyPort: number): number[]
 export function rssOf(pid: number): number
+export function rssParts(pid: number): { anon: number; file: number; shmem: number }
 export function workersRss(pgid: number, proxyPort: number): number
 export function listeningPorts(pid: number): number[]
 export interface InspectorTarget {
@@ -12,4 +13,4 @@ export interface CdpSession {
   send(method: string, params?: Record<string, unknown>): Promise<any>
   close(): void
 }
-export function cdpSession(url: string, options?: { timeoutMs?: number }): Promise<CdpSession>
+export function cdpSession(url: string, options?: { timeoutMs?: number; origin?: string }): Promise<CdpSession>

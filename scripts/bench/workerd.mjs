@@ -39,6 +39,20 @@ export function rssOf(pid) {
   }
 }
 
+/**
+ * RSS split by kind (bytes): anonymous (heaps, WASM memories, ArrayBuffers, malloc arenas),
+ * file-backed (the workerd binary's code, mapped files) and shared memory.
+ */
+export function rssParts(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024
+    return { anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') }
+  } catch {
+    return { anon: 0, file: 0, shmem: 0 }
+  }
+}
+
 /** RSS (bytes) of the workerd processes of this process group that run Workers (not wrangler's proxy). */
 export const workersRss = (pgid, proxyPort) => workersPids(pgid, proxyPort).reduce((sum, pid) => sum + rssOf(pid), 0)
 
@@ -81,10 +95,11 @@ export async function workerdInspector(pid) {
 
 /**
  * A Chrome DevTools Protocol session. Wrangler's inspector proxy wants a local
- * Origin (undici's WebSocket takes headers); workerd's own does not mind it.
+ * Origin (`origin: 'http://localhost'`; undici's WebSocket takes headers);
+ * workerd's own inspector accepts a connection with one but then never answers.
  */
-export async function cdpSession(url, { timeoutMs = 10_000 } = {}) {
-  const ws = new WebSocket(url, { headers: { origin: 'http://localhost' } })
+export async function cdpSession(url, { timeoutMs = 10_000, origin } = {}) {
+  const ws = new WebSocket(url, origin ? { headers: { origin } } : undefined)
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`inspector ${url}: no connection in ${timeoutMs} ms`)), timeoutMs)
     ws.onopen = () => (clearTimeout(timer), resolve(undefined))
