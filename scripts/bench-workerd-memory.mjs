@@ -10,7 +10,9 @@
 //     ArrayBuffers are in it;
 //   - the processor isolate's V8 heap (Runtime.getHeapUsage over workerd's own
 //     inspector): JS heap used and ArrayBuffer backing stores; WASM memory is
-//     not in it, and the isolate answers only between its synchronous steps.
+//     not in it, and the isolate answers only between its synchronous steps;
+//   - after each job, the processor's WASM memories (Runtime.queryObjects, which
+//     runs a full GC in that isolate: so only between jobs).
 // Prints a table, then one JSON line.
 //
 // Usage: npm run bench:workerd-memory -- [--rounds 2] [--interval 10] [--image-seconds 180] [files...]
@@ -19,7 +21,7 @@ import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, sleep, startService } from './bench-load/service.mjs'
 import { defaultInputs, processorLimits } from './bench/default-inputs.mjs'
-import { cdpSession, rssOf, rssParts, workerdInspector, workersPids } from './bench/workerd.mjs'
+import { cdpSession, rssOf, rssParts, wasmMemoryBytes, workerdInspector, workersPids } from './bench/workerd.mjs'
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -159,6 +161,7 @@ async function main() {
   const workerName = (config) => /^name\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, config), 'utf8'))?.[1]
   const inspector = await workerdInspector(pid)
   const isolates = {}
+  const contexts = {}
   const heapNotes = []
   for (const [role, config] of [['processor', 'wrangler.processor.toml'], ['api', 'wrangler.toml']]) {
     const id = `core:user:${workerName(config)}`
@@ -177,8 +180,13 @@ async function main() {
         cdp = await cdpSession(target.webSocketDebuggerUrl, { timeoutMs: 5_000 })
         await cdp.send('Runtime.getHeapUsage')
         cdp.close()
-        isolates[role] = await cdpSession(target.webSocketDebuggerUrl, { timeoutMs: 30_000 })
+        const onEvent = (msg) => {
+          if (msg.method === 'Runtime.executionContextCreated') contexts[role] = msg.params.context.id
+        }
+        isolates[role] = await cdpSession(target.webSocketDebuggerUrl, { timeoutMs: 30_000, onEvent })
         await isolates[role].send('Runtime.getHeapUsage')
+        // Announces the isolate's execution context, which the WASM query below needs.
+        if (role === 'processor') await isolates[role].send('Runtime.enable')
       } catch (err) {
         cdp?.close()
         isolates[role]?.close()
@@ -192,7 +200,20 @@ async function main() {
   const heapNote = `Runtime.getHeapUsage on workerd's inspector port ${inspector?.port ?? '-'}: ${heapNotes.join('; ')}`
   log(heapNote)
 
+  // The processor's WASM memories, queried between jobs only (the query runs a full GC first).
+  // The codec's memory only grows, so after a job it is that job's WASM peak or an earlier, larger one.
+  const wasmMB = async () => {
+    if (!isolates.processor || contexts.processor === undefined) return null
+    try {
+      return mb((await wasmMemoryBytes(isolates.processor, contexts.processor)).reduce((a, b) => a + b, 0))
+    } catch (err) {
+      log(`WASM memory query failed: ${err.message}`)
+      return null
+    }
+  }
+
   await sleep(1000)
+  const idleWasm = await wasmMB()
   const idleRss = rssOf(pid)
   const idleParts = rssParts(pid)
   const sampler = startSampler({ pid, isolates })
@@ -210,10 +231,12 @@ async function main() {
     const w = close()
     const p = w.heap.processor
     const api = w.heap.api
+    const wasmAfterMB = await wasmMB()
     rows.push({
       file: input.name, kb: Math.round(input.bytes.length / 1024), outcome: r.outcome, detail: r.detail, seconds: Number(r.seconds.toFixed(1)),
       rssBaselineMB: mb(baseRss), rssPeakMB: mb(w.rssPeak), rssDeltaMB: mb(w.rssPeak - baseRss), rssSamples: w.rssSamples,
       processorHeap: p ? { baselineMB: heapTotal(baseHeap), peakMB: mb(p.total), peakJsMB: mb(p.used), peakBuffersMB: mb(p.buffers), samples: p.samples, longestAnswerMs: Math.round(p.gapMs) } : null,
+      processorWasmAfterMB: wasmAfterMB,
       apiHeapPeakMB: api ? mb(api.total) : null,
     })
     log(`${input.name}: ${r.outcome} in ${r.seconds.toFixed(1)} s, RSS ${mb(baseRss)} -> peak ${mb(w.rssPeak)} MB${p ? `, processor heap peak ${mb(p.total)} MB` : ''}${r.detail ? ` (${r.detail})` : ''}`)
@@ -230,10 +253,11 @@ async function main() {
     }
     const w = close()
     const p = w.heap.processor
-    mixed.push({ round: round + 1, rssStartMB: mb(startRss), rssPeakMB: mb(w.rssPeak), processorHeapPeakMB: p ? mb(p.total) : null, longestAnswerMs: p ? Math.round(p.gapMs) : null, apiHeapPeakMB: w.heap.api ? mb(w.heap.api.total) : null, outcomes })
+    mixed.push({ round: round + 1, rssStartMB: mb(startRss), rssPeakMB: mb(w.rssPeak), processorHeapPeakMB: p ? mb(p.total) : null, processorWasmAfterMB: await wasmMB(), longestAnswerMs: p ? Math.round(p.gapMs) : null, apiHeapPeakMB: w.heap.api ? mb(w.heap.api.total) : null, outcomes })
     log(`mixed round ${round + 1}: RSS peak ${mb(w.rssPeak)} MB, processor heap peak ${p ? mb(p.total) : '-'} MB, ${JSON.stringify(outcomes)}`)
   }
   await sleep(1000)
+  const endWasm = await wasmMB()
   const endRss = sampler.latest.rss
   const endParts = rssParts(pid)
   const endHeap = { ...sampler.latest.heap }
@@ -242,15 +266,17 @@ async function main() {
 
   const pad = (s, n) => String(s ?? '-').padEnd(n)
   const partsText = (p) => `anonymous ${mb(p.anon)} + file-backed ${mb(p.file)} + shared ${mb(p.shmem)}`
-  const idleText = (rss, parts, heap) => `RSS ${mb(rss)} MB (${partsText(parts)}), processor heap ${heapTotal(heap.processor) ?? '-'} MB, API heap ${heapTotal(heap.api) ?? '-'} MB`
+  const idleText = (rss, parts, heap, wasm) =>
+    `RSS ${mb(rss)} MB (${partsText(parts)}), processor heap ${heapTotal(heap.processor) ?? '-'} MB + WASM ${wasm ?? '-'} MB, API heap ${heapTotal(heap.api) ?? '-'} MB`
   console.log(`\nworkerd-side memory, one upload at a time (wrangler dev, both Workers); MB = MiB; sampled every ${intervalMs} ms`)
-  console.log(`${heapNote}\nidle after start: ${idleText(idleRss, idleParts, idleHeap)}\n`)
-  console.log(pad('file', 44) + pad('KB', 6) + pad('outcome', 13) + pad('s', 6) + pad('RSS base', 10) + pad('RSS peak', 10) + pad('delta', 8) + pad('proc heap base', 16) + pad('proc heap peak (JS+buf)', 25) + pad('answer ms', 11) + 'API heap peak')
+  console.log(`${heapNote}\nidle after start: ${idleText(idleRss, idleParts, idleHeap, idleWasm)}\n`)
+  console.log(pad('file', 44) + pad('KB', 6) + pad('outcome', 13) + pad('s', 6) + pad('RSS base', 10) + pad('RSS peak', 10) + pad('delta', 8) + pad('proc heap base', 16) + pad('proc heap peak (JS+buf)', 25) + pad('answer ms', 11) + pad('WASM after', 12) + pad('heap+WASM', 11) + 'API heap peak')
   for (const r of rows) {
     const p = r.processorHeap
     console.log(
       pad(r.file, 44) + pad(r.kb, 6) + pad(r.outcome, 13) + pad(r.seconds, 6) + pad(r.rssBaselineMB, 10) + pad(r.rssPeakMB, 10) + pad(r.rssDeltaMB, 8) +
-        pad(p?.baselineMB, 16) + pad(p && `${p.peakMB} (${p.peakJsMB}+${p.peakBuffersMB})`, 25) + pad(p?.longestAnswerMs, 11) + (r.apiHeapPeakMB ?? '-'),
+        pad(p?.baselineMB, 16) + pad(p && `${p.peakMB} (${p.peakJsMB}+${p.peakBuffersMB})`, 25) + pad(p?.longestAnswerMs, 11) +
+        pad(r.processorWasmAfterMB, 12) + pad(p && r.processorWasmAfterMB != null ? Number((p.peakMB + r.processorWasmAfterMB).toFixed(1)) : null, 11) + (r.apiHeapPeakMB ?? '-'),
     )
     if (r.detail) console.log(`    ${r.detail}`)
   }
@@ -258,11 +284,11 @@ async function main() {
   const flat = mixed.every((m) => m.rssPeakMB <= mixed[0].rssPeakMB + 2)
   console.log(
     `\nmixed stream, ${rounds} rounds of all ${inputs.length} inputs one at a time: RSS peak per round ${mixed.map((m) => m.rssPeakMB).join(' / ')} MB, ` +
-      `processor heap peak per round ${mixed.map((m) => m.processorHeapPeakMB ?? '-').join(' / ')} MB: ${flat ? 'flat' : 'GREW'} (RSS, 2 MB slack)`,
+      `processor heap peak per round ${mixed.map((m) => m.processorHeapPeakMB ?? '-').join(' / ')} MB, WASM after each round ${mixed.map((m) => m.processorWasmAfterMB ?? '-').join(' / ')} MB: ${flat ? 'flat' : 'GREW'} (RSS, 2 MB slack)`,
   )
-  console.log(`after the stream, idle: ${idleText(endRss, endParts, endHeap)}\n`)
-  const idleJson = (rss, parts, heap) => ({ rssMB: mb(rss), rssAnonMB: mb(parts.anon), rssFileMB: mb(parts.file), rssShmemMB: mb(parts.shmem), processorHeapMB: heapTotal(heap.processor), apiHeapMB: heapTotal(heap.api) })
-  console.log(JSON.stringify({ intervalMs, heapSource: heapNote, idle: idleJson(idleRss, idleParts, idleHeap), results: rows, mixed, mixedFlat: flat, end: idleJson(endRss, endParts, endHeap) }))
+  console.log(`after the stream, idle: ${idleText(endRss, endParts, endHeap, endWasm)}\n`)
+  const idleJson = (rss, parts, heap, wasm) => ({ rssMB: mb(rss), rssAnonMB: mb(parts.anon), rssFileMB: mb(parts.file), rssShmemMB: mb(parts.shmem), processorHeapMB: heapTotal(heap.processor), processorWasmMB: wasm, apiHeapMB: heapTotal(heap.api) })
+  console.log(JSON.stringify({ intervalMs, heapSource: heapNote, idle: idleJson(idleRss, idleParts, idleHeap, idleWasm), results: rows, mixed, mixedFlat: flat, end: idleJson(endRss, endParts, endHeap, endWasm) }))
 }
 
 // Every phase is bounded (startup 120 s, each upload 60 s, each image --image-seconds); this bounds their sum.

@@ -13,4 +13,5 @@ export interface CdpSession {
   send(method: string, params?: Record<string, unknown>): Promise<any>
   close(): void
 }
-export function cdpSession(url: string, options?: { timeoutMs?: number; origin?: string }): Promise<CdpSession>
+export function cdpSession(url: string, options?: { timeoutMs?: number; origin?: string; onEvent?: (msg: { method: string; params?: any }) => void }): Promise<CdpSession>
+export function wasmMemoryBytes(session: CdpSession, contextId: number): Promise<number[]>

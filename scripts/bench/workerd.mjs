@@ -98,7 +98,7 @@ export async function workerdInspector(pid) {
  * Origin (`origin: 'http://localhost'`; undici's WebSocket takes headers);
  * workerd's own inspector accepts a connection with one but then never answers.
  */
-export async function cdpSession(url, { timeoutMs = 10_000, origin } = {}) {
+export async function cdpSession(url, { timeoutMs = 10_000, origin, onEvent } = {}) {
   const ws = new WebSocket(url, origin ? { headers: { origin } } : undefined)
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`inspector ${url}: no connection in ${timeoutMs} ms`)), timeoutMs)
@@ -113,7 +113,7 @@ export async function cdpSession(url, { timeoutMs = 10_000, origin } = {}) {
       const { resolve, reject } = waiting.get(msg.id)
       waiting.delete(msg.id)
       msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result)
-    }
+    } else if (msg.method) onEvent?.(msg)
   }
   const send = (method, params = {}) =>
     new Promise((resolve, reject) => {
@@ -126,4 +126,21 @@ export async function cdpSession(url, { timeoutMs = 10_000, origin } = {}) {
       ws.send(JSON.stringify({ id: n, method, params }))
     })
   return { send, close: () => ws.close() }
+}
+
+/**
+ * Bytes of every WebAssembly.Memory reachable in the session's isolate (Runtime.queryObjects:
+ * a heap walk, which V8 precedes with a full GC, so call it between jobs, not while sampling).
+ * Needs the isolate's execution context id (Runtime.enable announces it).
+ */
+export async function wasmMemoryBytes(session, contextId) {
+  const proto = await session.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype', contextId, objectGroup: 'wasm-memory' })
+  const found = await session.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId, objectGroup: 'wasm-memory' })
+  const sizes = await session.send('Runtime.callFunctionOn', {
+    objectId: found.objects.objectId,
+    functionDeclaration: 'function () { return this.map((m) => m.buffer.byteLength) }',
+    returnByValue: true,
+  })
+  await session.send('Runtime.releaseObjectGroup', { objectGroup: 'wasm-memory' }).catch(() => {})
+  return sizes.result.value
 }
