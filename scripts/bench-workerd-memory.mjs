@@ -119,7 +119,7 @@ const heapTotal = (h) => (h ? mb(h.used + h.buffers) : null)
 const contentType = (bytes) => (bytes[0] === 0x89 && bytes[1] === 0x50 ? 'image/png' : 'image/jpeg')
 
 /** POST /images, then GET /images/{id} until completed or failed: the outcome and how long it took. */
-async function process1(base, token, input) {
+async function uploadAndWait(base, token, input) {
   const t0 = performance.now()
   const form = new FormData()
   form.append('file', new Blob([input.bytes], { type: input.type }), input.name)
@@ -227,7 +227,7 @@ async function main() {
     const baseRss = sampler.latest.rss
     const baseHeap = sampler.latest.heap.processor
     const close = sampler.open()
-    const r = await process1(base, token, input)
+    const r = await uploadAndWait(base, token, input)
     const w = close()
     const p = w.heap.processor
     const api = w.heap.api
@@ -248,7 +248,7 @@ async function main() {
     const startRss = sampler.latest.rss
     const outcomes = {}
     for (const input of inputs) {
-      const r = await process1(base, token, input)
+      const r = await uploadAndWait(base, token, input)
       outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1
     }
     const w = close()
