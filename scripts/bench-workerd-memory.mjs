@@ -42,13 +42,17 @@ const log = (msg) => console.error(`[bench:workerd-memory +${((performance.now()
 
 let service
 let stopSampler = () => {}
-async function cleanup() {
-  stopSampler()
-  if (service) {
-    const s = service
-    service = undefined
-    await s.stop()
-  }
+let cleaning
+/** One cleanup, however many paths ask for it (Ctrl-C and the failure it causes in main both do). */
+function cleanup() {
+  cleaning ??= (async () => {
+    stopSampler()
+    if (service) {
+      await service.stop()
+      service = undefined
+    }
+  })()
+  return cleaning
 }
 process.on('exit', () => service?.killNow())
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
