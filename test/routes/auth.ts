@@ -142,9 +142,10 @@ export function othersResourceIsUnknown(route: Required<RouteUnderTest> & { snap
   })
 }
 
-/** Everything a client can read of an answer: status, headers and body text. */
+/** Everything a client can read of an answer: status, headers and body (as bytes, which may be an image; as text to search). */
 async function readable(res: Response) {
-  return { status: res.status, headers: [...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n'), body: await res.text() }
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  return { status: res.status, headers: [...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n'), bytes, body: new TextDecoder().decode(bytes) }
 }
 
 /**
@@ -168,7 +169,7 @@ export function isPublic(route: RouteUnderTest & { status?: number; volatile?: s
     otherImage = (await other.json<any>()).id
   })
 
-  const stable = (answer: { status: number; headers: string; body: string }) => ({
+  const stable = (answer: Awaited<ReturnType<typeof readable>>) => ({
     ...answer,
     headers: answer.headers.split('\n').filter((line) => !(route.volatile ?? []).some((h) => line.startsWith(`${h}:`))).join('\n'),
   })
