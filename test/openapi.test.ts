@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { app } from '../src/api/app'
-import { PROBLEM_KINDS } from '../src/lib/problem'
-import { BASE, call, createUser } from './helpers'
+import { BASE, call } from './helpers'
 
 type Ref = { $ref: string }
 type Response = { description: string; headers?: Record<string, Ref>; content?: Record<string, { schema?: { $ref?: string } }> }
@@ -118,7 +117,6 @@ describe('answers outside the operations', () => {
   it.each([
     ['PUT', '/images/abc', 'GET, HEAD, DELETE'],
     ['PATCH', '/images', 'GET, HEAD, POST'],
-    ['DELETE', '/openapi.json', 'GET, HEAD'],
     ['POST', '/files/abc/large_1x1_0123456789abcdef.jpg', 'GET, HEAD'],
     ['OPTIONS', '/images/abc/events', 'GET, HEAD'],
   ])('%s %s is a 405 listing %s in Allow', async (method, path, allow) => {
@@ -132,40 +130,9 @@ describe('answers outside the operations', () => {
     for (const method of ['GET', 'POST']) expect((await call('/nothing/here', { method })).status).toBe(404)
   })
 
-  it('answers 400 for an id that cannot be one', async () => {
-    const res = await call(`/images/${'x'.repeat(65)}`)
-    expect(res.status).toBe(400)
-  })
-
-  it('sends Vary: Origin once on /images answers', async () => {
-    const { token } = await createUser()
-    for (const [path, init] of [
-      ['/images', { headers: { origin: 'https://elsewhere.test', authorization: `Bearer ${token}` } }],
-      ['/images/none', { headers: { origin: 'https://elsewhere.test' } }],
-    ] as const) {
-      const res = await call(path, init)
-      expect(res.headers.get('vary'), path).toBe('Origin')
-    }
-  })
-})
-
-describe('problem types', () => {
-  it.each(Object.keys(PROBLEM_KINDS))('%s resolves to a page of the service', async (kind) => {
-    const res = await call(`/problems/${kind}`)
-    expect(res.status).toBe(200)
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
-    const page = await res.text()
-    expect(page).toContain(`<h1>${PROBLEM_KINDS[kind as keyof typeof PROBLEM_KINDS].title}</h1>`)
-  })
-
-  it('the type of a real answer is such a page', async () => {
-    const problem = await (await call('/images/none')).json<{ type: string; title: string }>()
-    const page = await call(new Request(problem.type))
-    expect(page.status).toBe(200)
-    expect(await page.text()).toContain(`<h1>${problem.title}</h1>`)
-  })
-
-  it('an unknown kind is a 404', async () => {
-    expect((await call('/problems/no-such-kind')).status).toBe(404)
+  it('answers 404 problem JSON for unknown routes', async () => {
+    const res = await call('/nope')
+    expect(res.status).toBe(404)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
   })
 })

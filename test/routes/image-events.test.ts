@@ -1,6 +1,8 @@
+/** GET /images/{id}/events: an image's live status as Server-Sent Events, public like its metadata. */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { fixture } from './fixtures'
-import { call, captureQueue, createUser, runQueue, uploadRequest } from './helpers'
+import { fixture } from '../fixtures'
+import { call, captureQueue, createUser, runQueue, uploadRequest } from '../helpers'
+import { bearer, expectProblem, isPublic, type Headers, type User } from './auth'
 
 let token: string
 beforeAll(async () => ({ token } = await createUser()))
@@ -34,7 +36,9 @@ async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<Sse
   }
 }
 
-describe('GET /images/{id}/events', () => {
+const request = (headers: Headers, id: string) => new Request(`https://images.test/images/${id}/events`, { headers })
+
+describe('happy path', () => {
   it('streams the metadata while variants are made, and ends once the image is completed', async () => {
     const queue = captureQueue()
     try {
@@ -135,11 +139,46 @@ describe('GET /images/{id}/events', () => {
       queue.restore()
     }
   })
+})
 
+describe('errors', () => {
   it('answers 404 problem JSON, not a stream, for an unknown id', async () => {
     const res = await call('/images/00000000-0000-4000-8000-000000000000/events')
     expect(res.status).toBe(404)
     expect(res.headers.get('content-type')).toBe('application/problem+json')
     expect(await res.json()).toMatchObject({ status: 404, detail: expect.stringContaining('00000000-0000-4000-8000-000000000000') })
+  })
+
+  it('answers 404, not a stream, for an image deleted before the stream opens', async () => {
+    const queue = captureQueue()
+    try {
+      const { id } = await (await call(uploadRequest(token, fixture('pngsuite/basn2c08.png')))).json<any>()
+      queue.take()
+      expect((await call(new Request(`https://images.test/images/${id}`, { method: 'DELETE', headers: bearer(token) }))).status).toBe(204)
+      await expectProblem(await call(`/images/${id}/events`), 404)
+    } finally {
+      queue.restore()
+    }
+  })
+
+  it('answers 400 problem JSON for an id that cannot be one', async () => {
+    await expectProblem(await call(`/images/${'x'.repeat(65)}/events`), 400)
+  })
+})
+
+describe('security', () => {
+  // A finished image: its stream is one event and ends, so every caller's whole answer compares.
+  isPublic({
+    request,
+    create: async (owner: User) => {
+      const queue = captureQueue()
+      try {
+        const { id } = await (await call(uploadRequest(owner.token, fixture('pngsuite/basn2c08.png')))).json<any>()
+        await runQueue(queue.take())
+        return id
+      } finally {
+        queue.restore()
+      }
+    },
   })
 })
