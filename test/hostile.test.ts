@@ -2,7 +2,7 @@
  * The hostile-input corpus (test/fixtures/hostile/README.md plus files built
  * here): each file is refused at upload with a 4xx problem and leaves nothing
  * behind, or is accepted and ends `failed` after one consumer run, without a
- * retry, a crash or a variant file. Cases already in upload.test.ts and
+ * retry, a crash or a variant file. Cases already in routes/upload.test.ts and
  * processing.test.ts (empty file, JPEG magic + HTML, truncated JPEG, two file
  * parts, 10 KB fileName, a streamed body over 5 MB) are not repeated.
  */

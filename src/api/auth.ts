@@ -4,8 +4,8 @@ import { tokenHash } from '../lib/token'
 import { userIdForToken } from '../store/d1/tokens'
 import type { AppEnv } from './env'
 
-/** RFC 6750's b64token syntax; what our tokens look like is `lib/token.ts`'s business. */
-const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]{16,200}=*)$/
+/** RFC 6750's b64token syntax (the scheme name is case-insensitive, RFC 9110 §11.1); what our tokens look like is `lib/token.ts`'s business. */
+const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/]{16,200}=*)$/i
 
 /** Resolves `Authorization: Bearer <token>` to a user; tokens are compared by SHA-256, never stored. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {

@@ -21,12 +21,12 @@ export const VariantSchema = z
 export const ImageSchema = z
   .object({
     id: z.string().openapi({ example: '6f1c2e0a-8a53-4c1e-9d55-0b8e7b6f2a10' }),
-    userId: z.string(),
+    userId: z.string().optional().openapi({ description: 'Owner-only: in answers to the owner (upload, list), never in public reads.' }),
     status: StatusSchema,
     url: z.string().url().openapi({ description: 'Immutable URL of the original.' }),
     width: z.number().int().openapi({ description: 'Displayed width (EXIF orientation applied).' }),
     height: z.number().int(),
-    fileName: z.string().nullable(),
+    fileName: z.string().nullable().optional().openapi({ description: 'Owner-only, like `userId`: the name the file was uploaded with.' }),
     contentType: z.enum(MIME_TYPES),
     bytes: z.number().int(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -40,16 +40,20 @@ export type ImageMetadata = z.infer<typeof ImageSchema>
 
 const presetOrder = (name: string) => PRESETS.findIndex((p) => p.name === name)
 
-export function toMetadata(image: ImageRow, variants: VariantRow[], baseUrl: string): ImageMetadata {
+/**
+ * The metadata of an image. `audience: 'public'` (reads by id, which anyone holding the id may do)
+ * leaves out what only the owner should see: who owns it (which would link their images) and the
+ * uploaded file name.
+ */
+export function toMetadata(image: ImageRow, variants: VariantRow[], baseUrl: string, audience: 'owner' | 'public'): ImageMetadata {
   const fileUrl = (key: string) => `${baseUrl}/files/${key}`
   return {
     id: image.id,
-    userId: image.userId,
+    ...(audience === 'owner' ? { userId: image.userId, fileName: image.fileName } : {}),
     status: image.status,
     url: fileUrl(image.imagePath),
     width: image.width,
     height: image.height,
-    fileName: image.fileName,
     contentType: image.contentType as ImageMetadata['contentType'],
     bytes: image.bytes,
     sha256: image.sha256,

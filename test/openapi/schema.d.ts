@@ -145,7 +145,8 @@ export interface components {
         Image: {
             /** @example 6f1c2e0a-8a53-4c1e-9d55-0b8e7b6f2a10 */
             id: string;
-            userId: string;
+            /** @description Owner-only: in answers to the owner (upload, list), never in public reads. */
+            userId?: string;
             /**
              * @description draft: stored, not yet queued; processing; completed; failed (see `error`).
              * @enum {string}
@@ -159,7 +160,8 @@ export interface components {
             /** @description Displayed width (EXIF orientation applied). */
             width: number;
             height: number;
-            fileName: string | null;
+            /** @description Owner-only, like `userId`: the name the file was uploaded with. */
+            fileName?: string | null;
             /** @enum {string} */
             contentType: "image/jpeg" | "image/png";
             bytes: number;

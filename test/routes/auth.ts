@@ -97,6 +97,14 @@ export function requiresToken(route: RouteUnderTest, queue?: { sent: unknown[] }
     await refused({ authorization: malformedAuthorization(owner.token)[i]![1] }, /Authorization: Bearer <token>/)
   })
 
+  it('takes the scheme name in any case (RFC 9110 §11.1): a valid token as `bearer` is not refused', async () => {
+    for (const scheme of ['bearer', 'BEARER']) {
+      const res = await call(route.request({ authorization: `${scheme} ${owner.token}` }, target))
+      expect(res.status, scheme).not.toBe(401)
+      await res.arrayBuffer()
+    }
+  })
+
   it('answers 401 to a well-formed token that was never issued', async () => {
     await refused(bearer(unknownToken()), /unknown or revoked/)
   })

@@ -94,10 +94,15 @@ describe('happy path', () => {
       const { id } = await up.json<any>()
       await runQueue(queue.take())
       const res = await call(`/images/${id}/events`)
+      // A live status must never be stored by a cache (streamSSE's own default is no-cache).
+      expect(res.headers.get('cache-control')).toBe('no-store')
       const events: SseEvent[] = []
       for await (const e of readEvents(res.body!)) events.push(e)
       expect(events.map((e) => e.event)).toEqual(['image'])
-      expect(JSON.parse(events[0]!.data).status).toBe('completed')
+      const image = JSON.parse(events[0]!.data)
+      expect(image.status).toBe('completed')
+      // Public, like GET /images/{id}: nothing owner-only.
+      expect([image.userId, image.fileName]).toEqual([undefined, undefined])
     } finally {
       queue.restore()
     }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -21,12 +21,23 @@ export async function openApiDocument(root) {
     // The app logs each request as a JSON line; a dump prints nothing but the document.
     const log = console.log
     console.log = () => {}
-    const res = await app.request(`${LOCAL_ORIGIN}/openapi.json`, {}, {}).finally(() => (console.log = log))
+    const res = await app.request(`${LOCAL_ORIGIN}/openapi.json`, {}, await shippedEnv(root)).finally(() => (console.log = log))
     if (res.status !== 200) throw new Error(`/openapi.json answered ${res.status}: ${await res.text()}`)
     return await res.json()
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The API Worker's env as wrangler.toml ships it: its [vars] (the app validates them), and a rate
+ * limiter that allows everything (building the document touches no binding).
+ */
+async function shippedEnv(root) {
+  const toml = await readFile(join(root, 'wrangler.toml'), 'utf8')
+  const section = /^\[vars\]\n([\s\S]*?)(?=^\[)/m.exec(toml)?.[1] ?? ''
+  const vars = Object.fromEntries([...section.matchAll(/^([A-Z_]+) = "(.*)"$/gm)].map((m) => [m[1], m[2]]))
+  return { ...vars, UPLOAD_RATE_LIMITER: { limit: async () => ({ success: true }) } }
 }
 
 /** TypeScript types of the document for openapi-fetch; binary form fields are `Blob`, so a file goes in without a cast. */

@@ -45,10 +45,9 @@ export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
   const base = baseUrl(c)
   const found = await loadImage(store, id)
   if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
-  c.header('cache-control', 'no-store')
-  return streamSSE(c, async (stream) => {
+  const res = streamSSE(c, async (stream) => {
     const until = Date.now() + c.get('config').eventsMaxMs
-    let current = toMetadata(found.image, found.variants, base)
+    let current = toMetadata(found.image, found.variants, base, 'public')
     let sent = ''
     for (;;) {
       const data = JSON.stringify(current)
@@ -68,7 +67,10 @@ export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
         await stream.writeSSE({ event: 'gone', data: JSON.stringify({ id }) })
         return
       }
-      current = toMetadata(next.image, next.variants, base)
+      current = toMetadata(next.image, next.variants, base, 'public')
     }
   })
+  // streamSSE sets `no-cache`; a status stream must not be stored at all.
+  res.headers.set('cache-control', 'no-store')
+  return res
 })

@@ -107,7 +107,7 @@ export const upload = router.post('/images', formFields, requireUser, uploadRate
     }
   }
   const fileName = form.fileName()
-  const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c)), location: `/images/${image.id}` })
+  const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c), 'owner'), location: `/images/${image.id}` })
   // With an Idempotency-Key, a retry gets the first answer and stores nothing new.
   const result = await idempotentUpload(
     store,
