@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
 import { referenceDecode } from '../../../test/reference'
-import { encodePng } from './encoder'
+import { encodePngWithCodec as encodePng } from './test-codec'
 
 describe('encodePng', () => {
   it.each(['generated/alpha-640x480.png', 'pngsuite/basn2c08.png', 'pngsuite/basn6a08.png', 'exif-orientation/Landscape_1.jpg'])(
