@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
 import { sniffImage, type ImageHeader, type JpegLayout, type PngLayout } from '../upload/sniff'
-import { coefficientBytes, DEFAULT_LIMITS, planDecode } from './plan'
+import { coefficientBytes, DEFAULT_LIMITS, planDecode, pngEncodeBytes, ZLIB_INFLATER_BYTES } from './plan'
 
 const MiB = 1024 * 1024
 const sniffed = (name: string): ImageHeader => {
@@ -108,5 +108,27 @@ describe('coefficient bytes, as libjpeg allocates them (128 bytes per block, rou
   })
   it('the 16 MP progressive cap fits the codec cap with its slack', () => {
     expect(coefficientBytes(4000, 4000, [{ h: 2, v: 2 }, { h: 1, v: 1 }, { h: 1, v: 1 }])).toBeLessThan(46 * MiB)
+  })
+})
+
+describe('zlib in the codec, in the plan', () => {
+  it("counts the inflater's kept buffers for every image, PNG or JPEG", () => {
+    expect(planDecode(png(640, 480)).parts.zlib).toBe(ZLIB_INFLATER_BYTES)
+    const withoutZlib = planDecode(jpeg(640, 480)).parts.wasm! - ZLIB_INFLATER_BYTES
+    expect(withoutZlib).toBeGreaterThan(0)
+  })
+
+  it("gives a PNG encode of the largest variant its deflate state and zlib's worst-case output", () => {
+    const bytes = pngEncodeBytes({ width: 1920, height: 1080 })
+    // deflateBound is never below the filtered rows (stored blocks), and the state is ~264 KB.
+    expect(bytes).toBeGreaterThan(1921 * 4 * 1080 + 256 * 1024)
+    // A 1920x1080 RGB PNG at the pixel cap: still within the ceiling with the encode counted.
+    expect(planDecode(png(10000, 10000)).ok).toBe(true)
+  })
+
+  it('keeps the worst accepted Adam7 PNG (5440x3060 RGBA) under the 96 MiB peak with zlib counted', () => {
+    const plan = planDecode(png(5440, 3060, { interlaced: true, colorType: 6, alpha: true }))
+    expect(plan.ok).toBe(true)
+    expect(plan.peakBytes).toBeLessThanOrEqual(96 * MiB)
   })
 })
