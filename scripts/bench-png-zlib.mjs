@@ -8,6 +8,7 @@ import { loadModules } from './bench/bundle.mjs'
 import { capPng, photo12mp } from './bench/inputs.mjs'
 import { tinyChunkPng } from './bench/adversarial.mjs'
 import { readFileSync } from 'node:fs'
+import { chunk, IEND, SIGNATURE } from '../test/fixtures/png-chunks.mjs'
 
 sharp.concurrency(1)
 sharp.cache(false)
@@ -47,3 +48,37 @@ for (const file of ['test/fixtures/generated/alpha-640x480.png', await tinyChunk
   rows.push(row)
   console.log(JSON.stringify(row))
 }
+
+// The cost of an IDAT chunk (plan.ts's US_PER_IDAT_CHUNK): the tiny-chunk input decoded as it is and with
+// its zlib stream in one IDAT, the same bytes otherwise.
+const { decodePng } = await loadModules(`export { decodePng } from './src/processor/png/decoder.ts'\n`)
+const many = new Uint8Array(readFileSync(await tinyChunkPng()))
+const view = new DataView(many.buffer, many.byteOffset, many.byteLength)
+const idat = []
+let chunks = 0
+let head = null
+for (let pos = 8; pos < many.length; ) {
+  const length = view.getUint32(pos)
+  const type = String.fromCharCode(...many.subarray(pos + 4, pos + 8))
+  if (type === 'IDAT') {
+    head ??= many.subarray(0, pos)
+    idat.push(many.subarray(pos + 8, pos + 8 + length))
+    chunks++
+  }
+  pos += 12 + length
+}
+const one = Buffer.concat([SIGNATURE, Buffer.from(head.subarray(8)), chunk('IDAT', Buffer.concat(idat)), IEND])
+const decodeTime = async (bytes) =>
+  time(async () => {
+    codec.begin()
+    try {
+      const png = await decodePng(bytes, 1296, 1080, { inflater: codec.inflater, reserve: (n) => codec.reserve(n) })
+      return png.data
+    } finally {
+      codec.releaseReserved()
+      codec.end()
+    }
+  })
+const a = await decodeTime(many)
+const b = await decodeTime(new Uint8Array(one))
+console.log(JSON.stringify({ idatChunks: chunks, manyChunksMs: a.ms, oneChunkMs: b.ms, usPerChunk: +(((a.ms - b.ms) * 1000) / chunks).toFixed(2) }))

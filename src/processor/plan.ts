@@ -65,10 +65,14 @@ const DEFLATE_STATE_BYTES = 256 * 1024 + 8 * 1024
  */
 const NS_PER_PIXEL = { png: 24, pngInterlaced: 36, jpeg: 12, jpegAllCoefficients: 30 }
 const NS_PER_ROW = 80
-/** Measured: a 1500x1250 PNG in 464,600 one-byte IDAT chunks decodes 2.35 s slower than in one chunk (5 µs each). */
-const US_PER_IDAT_CHUNK = 6
 /**
- * More IDAT chunks than this are refused outright (~0.6 s of chunk handling alone): encoders write
+ * Measured (scripts/bench-png-zlib.mjs): the bench's 1500x1250 PNG in 98,104 IDAT chunks decodes 100 ms
+ * slower than the same zlib stream in one chunk, 1.0 µs per chunk, since zlib runs in the codec and the
+ * IDAT reader takes no promise per chunk (it was 5 µs with DecompressionStream); 2 µs with margin.
+ */
+const US_PER_IDAT_CHUNK = 2
+/**
+ * More IDAT chunks than this are refused outright (a structural cap; ~0.1 s of chunk handling): encoders write
  * 8-64 KB chunks (a 5 MB file has ~600), so this many only comes from deliberate splitting.
  */
 export const MAX_IDAT_CHUNKS = 100_000
