@@ -3,6 +3,6 @@ import { defineConfig } from 'drizzle-kit'
 // `npx drizzle-kit generate` writes SQL migrations that wrangler applies to D1.
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/db/schema.ts',
+  schema: './src/store/d1/schema.ts',
   out: './migrations',
 })

@@ -10,11 +10,12 @@
 //
 // Usage: npm run bench:upload-memory -- [--uploads 50] [--mb 5] [--compare <rev>]
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs, promisify } from 'node:util'
 import { freePort, killGroup, sleep } from './bench-load/service.mjs'
+import { cdpSession, workersRss } from './bench/workerd.mjs'
 
 const run = promisify(execFile)
 const { values: opts } = parseArgs({
@@ -56,22 +57,7 @@ function snapshot(dir, rev) {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
 }
 
-/** RSS (bytes) of the workerd processes of this process group that run Workers (not wrangler's proxy). */
-function workersRss(pgid, port) {
-  let total = 0
-  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (Number(f[2]) !== pgid || !stat.includes('(workerd)')) continue
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`entry=127.0.0.1:${port}`)) continue
-      total += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024
-    } catch {}
-  }
-  return total
-}
-
-/** A Chrome DevTools Protocol session with the Worker's isolate. */
+/** A DevTools Protocol session with the API Worker's isolate, through wrangler's inspector proxy. */
 async function inspector(port) {
   const until = Date.now() + 60_000
   let target
@@ -85,33 +71,7 @@ async function inspector(port) {
       await sleep(300)
     }
   }
-  // Wrangler's inspector proxy wants a local Origin (undici's WebSocket takes headers).
-  const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: 'http://localhost' } })
-  await new Promise((resolve, reject) => {
-    ws.onopen = resolve
-    ws.onerror = (e) => reject(new Error(`inspector ${target.webSocketDebuggerUrl}: ${e.message ?? e.type} (targets: ${JSON.stringify(target)})`))
-  })
-  let id = 0
-  const waiting = new Map()
-  ws.onmessage = (e) => {
-    const msg = JSON.parse(e.data)
-    if (msg.id !== undefined && waiting.has(msg.id)) {
-      const { resolve, reject } = waiting.get(msg.id)
-      waiting.delete(msg.id)
-      msg.error ? reject(new Error(msg.error.message)) : resolve(msg.result)
-    }
-  }
-  const send = (method, params = {}) =>
-    new Promise((resolve, reject) => {
-      const n = ++id
-      const timer = setTimeout(() => {
-        waiting.delete(n)
-        reject(new Error(`inspector: no answer to ${method}`))
-      }, 10_000)
-      waiting.set(n, { resolve: (v) => (clearTimeout(timer), resolve(v)), reject: (e) => (clearTimeout(timer), reject(e)) })
-      ws.send(JSON.stringify({ id: n, method, params }))
-    })
-  return { send, close: () => ws.close() }
+  return cdpSession(target.webSocketDebuggerUrl, { origin: 'http://localhost' })
 }
 
 async function measure(label, rev) {

@@ -3,7 +3,9 @@
 // The token alone goes to stdout, so `TOKEN=$(npm run -s user:create -- alice)`
 // captures it; everything else goes to stderr. Only the token's SHA-256 is stored.
 import { execFileSync } from 'node:child_process'
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+// The token format is defined once, in the Worker's source (Node strips its types).
+import { newToken, tokenHash as hashOf } from '../src/lib/token.ts'
 
 const args = process.argv.slice(2)
 const remote = args.includes('--remote')
@@ -31,8 +33,8 @@ const sqlString = (s) => `'${s.replaceAll("'", "''")}'`
 
 wrangler('d1', 'migrations', 'apply', 'DB', ...where)
 const newId = randomUUID()
-const token = 'img_' + randomBytes(32).toString('base64url')
-const tokenHash = createHash('sha256').update(token).digest('hex')
+const token = newToken()
+const tokenHash = await hashOf(token)
 const userOfName = `(SELECT id FROM users WHERE name = ${sqlString(name)} ORDER BY created_at, id LIMIT 1)`
 // One round trip: the user is created only if no user has that name; the token goes to whichever exists.
 const out = wrangler(

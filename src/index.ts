@@ -1,13 +1,9 @@
+/** The API Worker (wrangler.toml): HTTP and the repair cron. Carries no image codec. */
 import { app } from './api/app'
-import { DEAD_LETTER_QUEUE, processDeadLetters, processVariantBatch } from './processor/consumer'
 import { runRepairCron } from './repair/cron'
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env, _ctx) {
-    if (batch.queue === DEAD_LETTER_QUEUE) await processDeadLetters(batch, env)
-    else await processVariantBatch(batch, env)
-  },
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runRepairCron(env, controller.scheduledTime))
   },

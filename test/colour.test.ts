@@ -26,15 +26,18 @@ describe('colour-managed variants', () => {
     expect(res.status).toBe(202)
     const { id } = await res.json<{ id: string }>()
     const lines: string[] = []
-    const real = console.log.bind(console)
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args.map(String).join(' '))
-      real(...args)
+    // The fallback is a warning (lib/log.ts); capture every level.
+    const spies = (['log', 'warn', 'error'] as const).map((level) => {
+      const real = console[level].bind(console)
+      return vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        lines.push(args.map(String).join(' '))
+        real(...args)
+      })
     })
     try {
       await runQueue(queue.take())
     } finally {
-      log.mockRestore()
+      for (const spy of spies) spy.mockRestore()
     }
     const fallbacks = lines.filter((line) => line.includes('"colour.fallback"'))
     // A broken profile is logged (once per variant job) and read as sRGB; a good one is never logged.

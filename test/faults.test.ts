@@ -6,8 +6,10 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import worker from '../src/index'
-import { CHECKSUM_MISMATCH, quarantineKey } from '../src/processor/consumer'
+import api from '../src/index'
+import processor from '../src/processor-worker'
+import { CHECKSUM_MISMATCH } from '../src/processor/job'
+import { quarantineKey } from '../src/store/files'
 import { fixture } from './fixtures'
 import { call, captureQueue, createUser, runQueue, storageCounts, uploadRequest } from './helpers'
 
@@ -66,7 +68,7 @@ async function runQueueWithDelays(bodies: unknown[], attempts: number) {
     })
   }
   const ctx = createExecutionContext()
-  await worker.queue(batch, env, ctx)
+  await processor.queue(batch, env, ctx)
   return { ...(await getQueueResult(batch, ctx)), delays }
 }
 
@@ -81,12 +83,12 @@ describe('the queue fails after the original and rows are written', () => {
 
     // Before REPAIR_AFTER_SECONDS nothing is touched.
     const early = createExecutionContext()
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }), env, early)
+    await api.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '*/5 * * * *' }), env, early)
     await waitOnExecutionContext(early)
     expect(queue.sent).toHaveLength(0)
 
     const ctx = createExecutionContext()
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now() + 901_000, cron: '*/5 * * * *' }), env, ctx)
+    await api.scheduled(createScheduledController({ scheduledTime: Date.now() + 901_000, cron: '*/5 * * * *' }), env, ctx)
     await waitOnExecutionContext(ctx)
     const requeued = queue.take().filter((m: any) => m.imageId === id)
     expect(new Set(requeued.map((m: any) => m.variantId))).toEqual(new Set(body.variants.map((v: any) => v.id)))

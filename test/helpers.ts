@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { expect, vi } from 'vitest'
-import worker from '../src/index'
+import processor from '../src/processor-worker'
 import { sha256Hex } from '../src/lib/crypto'
 import { Contract, type SentRequest } from './contract'
 
@@ -88,7 +88,7 @@ export async function runQueue(bodies: unknown[], queue = 'image-variants', atte
     bodies.map((body) => ({ id: `m${++seq}`, timestamp: new Date(), attempts, body })),
   )
   const ctx = createExecutionContext()
-  await worker.queue(batch, env, ctx)
+  await processor.queue(batch, env, ctx)
   return getQueueResult(batch, ctx)
 }
 

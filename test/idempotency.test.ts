@@ -1,8 +1,9 @@
 /** `Idempotency-Key` on POST /images, with the real D1 unique constraint deciding races. */
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { db } from '../src/db/client'
-import { IDEMPOTENCY_TTL_MS, purgeExpiredKeys, STALE_CLAIM_MS } from '../src/upload/idempotency'
+import { openStore } from '../src/store'
+import { purgeExpiredKeys } from '../src/store/d1/idempotency'
+import { IDEMPOTENCY_TTL_MS, STALE_CLAIM_MS } from '../src/upload/idempotency'
 import { fixture } from './fixtures'
 import { call, captureQueue, createUser, storageCounts, uploadRequest } from './helpers'
 
@@ -141,9 +142,9 @@ describe('Idempotency-Key on POST /images', () => {
     const now = Date.now()
     const total = (await env.DB.prepare('SELECT COUNT(*) AS n FROM idempotency_keys').first<number>('n'))!
     expect(total).toBeGreaterThan(3)
-    expect(await purgeExpiredKeys(db(env.DB), now)).toBe(0)
-    expect(await purgeExpiredKeys(db(env.DB), now + IDEMPOTENCY_TTL_MS * 2 + 1000, 2)).toBe(2)
-    expect(await purgeExpiredKeys(db(env.DB), now + IDEMPOTENCY_TTL_MS * 2 + 1000)).toBe(total - 2)
+    expect(await purgeExpiredKeys(openStore(env), now)).toBe(0)
+    expect(await purgeExpiredKeys(openStore(env), now + IDEMPOTENCY_TTL_MS * 2 + 1000, 2)).toBe(2)
+    expect(await purgeExpiredKeys(openStore(env), now + IDEMPOTENCY_TTL_MS * 2 + 1000)).toBe(total - 2)
   })
 
   it('refuses a malformed key with 400', async () => {

@@ -9,7 +9,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { processVariantBatch } from '../src/processor/consumer'
+import { processVariantBatch } from '../src/processor/batch'
 import { fixture } from './fixtures'
 import { call, captureQueue, createUser, runQueue, uploadRequest } from './helpers'
 

@@ -6,7 +6,8 @@ import worker from '../src/index'
 import { runRepairCron } from '../src/repair/cron'
 import { ORPHAN_GRACE_MS, sweepOrphans } from '../src/repair/orphans'
 import { MAX_REPAIRS, REPAIR_GAVE_UP, repairStuck } from '../src/repair/repair'
-import { stagingKey } from '../src/upload/stage'
+import { openStore } from '../src/store'
+import { stagingKey } from '../src/store/files'
 import { fixture } from './fixtures'
 import { call, captureQueue, createUser, runQueue, storageCounts, uploadRequest } from './helpers'
 
@@ -40,16 +41,16 @@ describe('stuck variants', () => {
     // The upload's messages are lost (never delivered).
     const { id, body } = await upload()
     const now = Date.now()
-    expect((await repairStuck(env, now + REPAIR_AFTER_MS - 60_000)).requeued).toBe(0)
+    expect((await repairStuck(openStore(env), REPAIR_AFTER_MS, now + REPAIR_AFTER_MS - 60_000)).requeued).toBe(0)
     expect(queue.sent).toHaveLength(0)
-    await repairStuck(env, now + REPAIR_AFTER_MS + 1000)
+    await repairStuck(openStore(env), REPAIR_AFTER_MS, now + REPAIR_AFTER_MS + 1000)
     const again = queue.take().filter((m: any) => m.imageId === id)
     expect(new Set(again.map((m: any) => m.variantId))).toEqual(new Set(body.variants.map((v: any) => v.id)))
     expect(await repairsOf(id)).toEqual([1, 1, 1])
     await runQueue(again)
     expect((await metadata(id)).status).toBe('completed')
     // Completed variants are never touched again.
-    await repairStuck(env, now + 10 * REPAIR_AFTER_MS)
+    await repairStuck(openStore(env), REPAIR_AFTER_MS, now + 10 * REPAIR_AFTER_MS)
     expect(queue.sent.filter((m: any) => m.imageId === id)).toHaveLength(0)
   })
 
@@ -132,7 +133,7 @@ describe('R2 objects without an image row', () => {
     const deleted: string[] = []
     let runs = 0
     for (;;) {
-      const report = await sweepOrphans(env, later, 2)
+      const report = await sweepOrphans(openStore(env), later, 2)
       expect(report.scanned).toBeLessThanOrEqual(2)
       deleted.push(...report.deleted)
       runs++
@@ -166,7 +167,7 @@ describe('the cron as a whole', () => {
 async function sweepUntilWrapped(now: number) {
   const deleted: string[] = []
   for (;;) {
-    const report = await sweepOrphans(env, now)
+    const report = await sweepOrphans(openStore(env), now)
     deleted.push(...report.deleted)
     if (report.wrapped) return { deleted }
   }

@@ -47,7 +47,8 @@ function snapshot(root, dir) {
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir')
 }
 
-export async function startService({ root, split, users = 1, log, onCreated }) {
+/** devArgs: more `wrangler dev` arguments (e.g. a free --inspector-port: the default 9229 may be another run's). */
+export async function startService({ root, split, users = 1, log, onCreated, devArgs = [], logName = 'bench-load' }) {
   const state = mkdtempSync(join(tmpdir(), 'image-service-bench-'))
   const app = join(state, 'app')
   mkdirSync(join(app, 'scripts'), { recursive: true })
@@ -84,7 +85,7 @@ export async function startService({ root, split, users = 1, log, onCreated }) {
   // The caller can stop it from now on (Ctrl-C during startup).
   onCreated?.(service)
   try {
-    await launch(service, { app, persist, env, split, users, log })
+    await launch(service, { app, persist, env, split, users, log, devArgs, logName })
   } catch (err) {
     // Nothing is left behind when startup fails either.
     await service.stop()
@@ -93,7 +94,7 @@ export async function startService({ root, split, users = 1, log, onCreated }) {
   return service
 }
 
-async function launch(service, { app, persist, env, split, users, log }) {
+async function launch(service, { app, persist, env, split, users, log, devArgs, logName }) {
   const { children, logs } = service
   // `npm run user:create` applies the migrations to this state folder first, as `npm start` does.
   log('creating a user (applies migrations)')
@@ -118,10 +119,10 @@ async function launch(service, { app, persist, env, split, users, log }) {
   }
 
   const spawnDev = (configs, port, name) => {
-    const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--show-interactive-dev-session=false']
+    const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--show-interactive-dev-session=false', ...devArgs]
     const child = spawn('npx', args, { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     // The whole output goes to a file outside the state folder, which is deleted at the end.
-    const file = join(tmpdir(), `image-service-bench-load-${name}.log`)
+    const file = join(tmpdir(), `image-service-${logName}-${name}.log`)
     const out = createWriteStream(file)
     let text = ''
     const keep = (d) => {

@@ -1,9 +1,10 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { delivery } from '../delivery/route'
-import { readConfig } from '../lib/config'
+import { ConfigError, readConfig } from '../lib/config'
+import { log } from '../lib/log'
 import { problem, ProblemError } from '../lib/problem'
+import { openStore } from '../store'
 import { allowedMethods } from './allowed-methods'
 import { baseUrl } from './base-url'
 import { registerContract, response } from './contract'
@@ -11,6 +12,7 @@ import { cors } from './cors'
 import type { AppEnv } from './env'
 import { requestLog } from './log'
 import { deleteImage } from './routes/delete-image'
+import { files } from './routes/files'
 import { getImage } from './routes/get-image'
 import { imageEvents } from './routes/image-events'
 import { listImages } from './routes/list-images'
@@ -33,7 +35,9 @@ export function createApp() {
 
   app.use(requestLog)
   app.use(async (c, next) => {
+    // Throws ConfigError on a missing or malformed variable: every request fails loudly (onError).
     c.set('config', readConfig(c.env))
+    c.set('store', openStore(c.env))
     await next()
   })
   // Browser access to the API (not to /files, which <img> loads without CORS). `/images/*` covers `/images` too.
@@ -46,7 +50,7 @@ export function createApp() {
     .route('/', listImages)
     .route('/', deleteImage)
     .route('/', imageEvents)
-    .route('/', delivery)
+    .route('/', files)
     .route('/', problemTypes)
 
   registerContract(app)
@@ -87,8 +91,12 @@ export function createApp() {
   })
   app.onError((err, c) => {
     if (err instanceof ProblemError) return err.toResponse(problemBase(c))
+    if (err instanceof ConfigError) {
+      log.error('config.invalid', { error: err.message })
+      return problem(problemBase(c), 500, 'internal', err.message)
+    }
     if (err instanceof HTTPException) return problem(problemBase(c), err.status as 400, 'bad-request', err.message || 'The request was rejected.')
-    console.error(JSON.stringify({ event: 'request.error', method: c.req.method, path: new URL(c.req.url).pathname, error: String(err), stack: err instanceof Error ? err.stack : undefined }))
+    log.error('request.error', { method: c.req.method, path: new URL(c.req.url).pathname, error: String(err), stack: err instanceof Error ? err.stack : undefined })
     return problem(problemBase(c), 500, 'internal', 'Something went wrong on our side. Please retry.')
   })
   return routes

@@ -1,4 +1,5 @@
 import { createMiddleware } from 'hono/factory'
+import { log } from '../lib/log'
 import type { AppEnv } from './env'
 
 /**
@@ -8,16 +9,13 @@ import type { AppEnv } from './env'
 export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now()
   await next()
-  console.log(
-    JSON.stringify({
-      event: 'request',
-      method: c.req.method,
-      path: new URL(c.req.url).pathname,
-      status: c.res.status,
-      // Wall time; in workerd the clock advances only across I/O, which is what a request mostly waits on.
-      ms: Date.now() - started,
-      userId: c.get('userId') ?? null,
-      ray: c.req.header('cf-ray') ?? null,
-    }),
-  )
+  log.info('request', {
+    method: c.req.method,
+    path: new URL(c.req.url).pathname,
+    status: c.res.status,
+    // Wall time; in workerd the clock advances only across I/O, which is what a request mostly waits on.
+    ms: Date.now() - started,
+    userId: c.get('userId') ?? null,
+    ray: c.req.header('cf-ray') ?? null,
+  })
 })

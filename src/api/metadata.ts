@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi'
-import { asc, eq } from 'drizzle-orm'
-import type { Db } from '../db/client'
-import { imageVariants, images, STATUSES, type ImageRow, type VariantRow } from '../db/schema'
-import { PRESETS } from '../variant/presets'
+import { PRESETS } from '../formats/presets'
+import { MIME_TYPES } from '../formats/registry'
+import { STATUSES, type ImageRow, type VariantRow } from '../store/d1/images'
 
 export const StatusSchema = z.enum(STATUSES).openapi({ description: 'draft: stored, not yet queued; processing; completed; failed (see `error`).' })
 
@@ -28,7 +27,7 @@ export const ImageSchema = z
     width: z.number().int().openapi({ description: 'Displayed width (EXIF orientation applied).' }),
     height: z.number().int(),
     fileName: z.string().nullable(),
-    contentType: z.enum(['image/jpeg', 'image/png']),
+    contentType: z.enum(MIME_TYPES),
     bytes: z.number().int(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     error: z.string().nullable(),
@@ -69,12 +68,4 @@ export function toMetadata(image: ImageRow, variants: VariantRow[], baseUrl: str
         error: v.error,
       })),
   }
-}
-
-export async function loadImage(database: Db, id: string) {
-  const [image, variants] = await database.batch([
-    database.select().from(images).where(eq(images.id, id)).limit(1),
-    database.select().from(imageVariants).where(eq(imageVariants.originalImageId, id)).orderBy(asc(imageVariants.name)),
-  ])
-  return image[0] ? { image: image[0], variants } : null
 }

@@ -1,4 +1,5 @@
 import { createMiddleware } from 'hono/factory'
+import { log } from '../lib/log'
 import { ProblemError } from '../lib/problem'
 import type { AppEnv } from './env'
 
@@ -12,27 +13,23 @@ export const RETRY_AFTER_SECONDS = 60
 export const uploadRateKey = (userId: string) => `upload:${userId}`
 
 /**
- * Per-user upload limit through the Workers rate-limiting binding, keyed by
- * user id (so it runs after `requireUser`). The count is per Cloudflare
- * location and eventually consistent: it stops floods, it is not billing.
- * If the binding is missing or fails, uploads go on (logged): the limit
- * protects capacity and must not take the service down with it.
+ * Per-user upload limit through the Workers rate-limiting binding, keyed by user id (so it runs
+ * after `requireUser`). The count is per Cloudflare location and eventually consistent: it stops
+ * floods, it is not billing. It fails closed: the binding is required by the config (a Worker
+ * without it does not serve), and if it errors the upload is refused with 503 and Retry-After,
+ * since an unmetered flood is what the limit exists to stop.
  */
 export const uploadRateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const limiter = c.env.UPLOAD_RATE_LIMITER as RateLimit | undefined
   const userId = c.get('userId')
-  let allowed = true
-  if (!limiter) {
-    console.warn(JSON.stringify({ event: 'rate_limit.unbound' }))
-  } else {
-    try {
-      allowed = (await limiter.limit({ key: uploadRateKey(userId) })).success
-    } catch (err) {
-      console.error(JSON.stringify({ event: 'rate_limit.error', error: String(err) }))
-    }
+  let allowed: boolean
+  try {
+    allowed = (await c.env.UPLOAD_RATE_LIMITER.limit({ key: uploadRateKey(userId) })).success
+  } catch (err) {
+    log.error('rate_limit.error', { error: String(err) })
+    throw new ProblemError(503, 'unavailable', 'Uploads are paused for a moment; retry shortly.', { 'retry-after': '5' })
   }
   if (!allowed) {
-    console.log(JSON.stringify({ event: 'rate_limit.exceeded', userId }))
+    log.info('rate_limit.exceeded', { userId })
     throw new ProblemError(429, 'too-many-requests', `Too many uploads; retry in ${RETRY_AFTER_SECONDS} seconds.`, {
       'retry-after': String(RETRY_AFTER_SECONDS),
     })

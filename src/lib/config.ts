@@ -1,21 +1,19 @@
-/** Numeric settings from wrangler vars, with defaults when unset or malformed. */
-export interface Config {
-  maxPixels: number
-  /** Lower cap for progressive JPEGs, whose decoding holds every DCT coefficient (~3 bytes/pixel). */
-  maxProgressivePixels: number
-  maxUploadBytes: number
-  repairAfterMs: number
-  publicBaseUrl: string | null
-  /** Origins allowed to call the API from a browser (CORS); `*` allows any. Empty: none. */
-  corsAllowedOrigins: string[]
-  /** How long one live-status stream (SSE) stays open before telling the client to poll. */
-  eventsMaxMs: number
-}
+/**
+ * The API Worker's settings, from wrangler.toml `[vars]` (the one source: the processor Worker
+ * needs none). Validated once per isolate with zod: a missing or malformed variable fails every
+ * request loudly (500, logged with the variable's name) instead of running on a silent default.
+ */
+import { z } from 'zod'
 
-const num = (value: string | undefined, fallback: number) => {
-  const n = Number(value)
-  return value && Number.isFinite(n) && n > 0 ? n : fallback
-}
+/** The most an upload may be: the processor's memory plan counts the original at this size (docs/memory-plan.md). */
+export const UPLOAD_BYTES_CEILING = 5 * 1024 * 1024
+
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
 
 /** `CORS_ALLOWED_ORIGINS`: comma-separated origins, compared without a trailing slash. */
 export const parseOrigins = (value: string | undefined) =>
@@ -24,15 +22,46 @@ export const parseOrigins = (value: string | undefined) =>
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter((o) => o.length > 0)
 
-export function readConfig(env: Partial<Pick<Env, 'MAX_PIXELS' | 'MAX_PROGRESSIVE_PIXELS' | 'MAX_UPLOAD_BYTES' | 'REPAIR_AFTER_SECONDS' | 'PUBLIC_BASE_URL' | 'CORS_ALLOWED_ORIGINS' | 'EVENTS_MAX_SECONDS'>>): Config {
-  return {
-    // Measured by `npm run bench` (README, "Processor: memory and speed").
-    maxPixels: num(env.MAX_PIXELS, 100_000_000),
-    maxProgressivePixels: num(env.MAX_PROGRESSIVE_PIXELS, 16_000_000),
-    maxUploadBytes: num(env.MAX_UPLOAD_BYTES, 5 * 1024 * 1024),
-    repairAfterMs: num(env.REPAIR_AFTER_SECONDS, 900) * 1000,
-    publicBaseUrl: env.PUBLIC_BASE_URL ? env.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,
-    corsAllowedOrigins: parseOrigins(env.CORS_ALLOWED_ORIGINS),
-    eventsMaxMs: num(env.EVENTS_MAX_SECONDS, 60) * 1000,
+const Vars = z.object({
+  /** Absolute base for URLs in metadata; empty means "the origin of the request". */
+  PUBLIC_BASE_URL: z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  MAX_UPLOAD_BYTES: positiveInt(UPLOAD_BYTES_CEILING),
+  REPAIR_AFTER_SECONDS: positiveInt(),
+  EVENTS_MAX_SECONDS: positiveInt(3600),
+  CORS_ALLOWED_ORIGINS: z.string(),
+  UPLOAD_RATE_LIMITER: z.custom<RateLimit>((v) => typeof (v as RateLimit | undefined)?.limit === 'function', 'the rate-limit binding is missing'),
+})
+
+export interface Config {
+  publicBaseUrl: string | null
+  maxUploadBytes: number
+  repairAfterMs: number
+  /** How long one live-status stream (SSE) stays open before telling the client to poll. */
+  eventsMaxMs: number
+  /** Origins allowed to call the API from a browser (CORS); `*` allows any. Empty: none. */
+  corsAllowedOrigins: string[]
+}
+
+export class ConfigError extends Error {}
+
+const cache = new WeakMap<object, Config>()
+
+/** The validated settings; throws ConfigError naming every bad variable. */
+export function readConfig(env: object): Config {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const parsed = Vars.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(`The service is misconfigured: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`)
   }
+  const v = parsed.data
+  const config: Config = {
+    publicBaseUrl: v.PUBLIC_BASE_URL ? v.PUBLIC_BASE_URL.replace(/\/+$/, '') : null,
+    maxUploadBytes: v.MAX_UPLOAD_BYTES,
+    repairAfterMs: v.REPAIR_AFTER_SECONDS * 1000,
+    eventsMaxMs: v.EVENTS_MAX_SECONDS * 1000,
+    corsAllowedOrigins: parseOrigins(v.CORS_ALLOWED_ORIGINS),
+  }
+  cache.set(env, config)
+  return config
 }

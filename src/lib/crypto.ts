@@ -8,8 +8,12 @@ export async function sha256Hex(data: BufferSource | string): Promise<string> {
 /** Unguessable ids (122 random bits): metadata and files are public by id. */
 export const newId = () => crypto.randomUUID()
 
-/** A bearer token: 32 random bytes, base64url, with a prefix so leaked tokens are recognisable. */
-export function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32))
-  return 'img_' + btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+/** base64url without padding (RFC 4648 §5), and back; `null` for anything else. */
+export const toBase64url = (text: string) => btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+export function fromBase64url(raw: string): string | null {
+  try {
+    return atob(raw.replace(/-/g, '+').replace(/_/g, '/'))
+  } catch {
+    return null
+  }
 }

@@ -24,7 +24,7 @@ export const PROBLEM_KINDS = {
   'idempotency-key-in-use': { title: 'Idempotency key in use', explanation: 'An upload with this Idempotency-Key is still running. Retry after `Retry-After` seconds with the same key to get its answer.' },
   'too-many-requests': { title: 'Too many requests', explanation: 'You are over the per-user upload rate limit. Retry after `Retry-After` seconds.' },
   internal: { title: 'Internal server error', explanation: 'Something went wrong on our side; it is logged. Retrying is safe (with the same Idempotency-Key for an upload).' },
-  unavailable: { title: 'Service unavailable', explanation: 'Storage failed for a moment and nothing was kept. Retry after `Retry-After` seconds (with the same Idempotency-Key for an upload).' },
+  unavailable: { title: 'Service unavailable', explanation: 'Storage (or the upload rate limiter) failed for a moment and nothing was kept. Retry after `Retry-After` seconds (with the same Idempotency-Key for an upload).' },
 } as const satisfies Record<string, { title: string; explanation: string }>
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS

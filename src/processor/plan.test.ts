@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
-import { sniffImage, type ImageHeader, type JpegLayout, type PngLayout } from '../upload/sniff'
+import type { ImageHeader, JpegLayout, PngLayout } from '../formats/header'
+import { sniffImage } from '../formats/sniff'
 import { coefficientBytes, DEFAULT_LIMITS, planDecode, pngEncodeBytes, ZLIB_INFLATER_BYTES } from './plan'
 
 const MiB = 1024 * 1024

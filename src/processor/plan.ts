@@ -4,9 +4,8 @@
  * (422) and the processor checks the same plan before decoding. Pure: no bindings, no I/O.
  * Figures and how they were measured: docs/memory-plan.md.
  */
-import type { ImageHeader, JpegLayout, PngLayout } from '../upload/sniff'
-import { displayedSize } from '../upload/sniff'
-import { fitWithin, PRESETS, type Size } from '../variant/presets'
+import { displayedSize, type ImageHeader, type JpegLayout, type PngLayout } from '../formats/header'
+import { fitWithin, PRESETS, type Size } from '../formats/presets'
 import { chooseScale } from './jpeg/decoder'
 import { reductionFactor } from './png/decoder'
 import { rowBytesFor, STRIP_PIXELS } from './png/rows'

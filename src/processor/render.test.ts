@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
-import { PRESETS } from '../variant/presets'
+import { PRESETS } from '../formats/presets'
 import { ImageDecodeError } from './errors'
 import { renderVariants, type RenderedVariant } from './render'
 

@@ -14,8 +14,11 @@
  * before decoding and lcms2 converts the reduced rows in place, between the
  * decoder and the resampler, so the cost is per reduced pixel (docs/colour.md).
  */
-import { displayedSize, sniffImage, type ImageFormat } from '../upload/sniff'
-import { fitWithin, type Size } from '../variant/presets'
+import { displayedSize } from '../formats/header'
+import type { FormatName } from '../formats/registry'
+import { sniffImage } from '../formats/sniff'
+import { fitWithin, type Size } from '../formats/presets'
+import { log } from '../lib/log'
 import { ImageDecodeError } from './errors'
 import { JpegDecoder, type WasmImage } from './jpeg/decoder'
 import jpegDecWasm from './jpeg/jpeg_dec.wasm?module'
@@ -33,7 +36,7 @@ export interface RenderedVariant {
   name: string
   width: number
   height: number
-  format: ImageFormat
+  format: FormatName
   bytes: Uint8Array
 }
 
@@ -46,7 +49,7 @@ export interface RenderOptions {
   onColourFallback?: (reason: string) => void
 }
 
-const logColourFallback = (reason: string) => console.log(JSON.stringify({ event: 'colour.fallback', reason }))
+const logColourFallback = (reason: string) => log.warn('colour.fallback', { reason })
 
 /** JPEG quality of variants: visually transparent at these sizes, about half the bytes of q92. */
 const JPEG_QUALITY = 82
@@ -143,7 +146,7 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   }
 }
 
-async function encode(wasm: JpegDecoder, image: WasmImage, format: ImageFormat, orientation: number): Promise<Uint8Array> {
+async function encode(wasm: JpegDecoder, image: WasmImage, format: FormatName, orientation: number): Promise<Uint8Array> {
   if (orientation === 1 && format === 'jpeg') return wasm.encode(image, JPEG_QUALITY)
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const pixels = orient({ width: image.width, height: image.height, data: wasm.pixels(image) }, orientation)

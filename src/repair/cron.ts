@@ -1,10 +1,12 @@
 /**
- * Everything the repair cron does, each step on its own: one failing (D1 or
- * R2 down) does not keep the others from running, and the run still reports
- * failure afterwards so it shows in the cron's history.
+ * Everything the repair cron does, each step on its own: one failing (D1 or R2 down) does not keep
+ * the others from running, and the run still reports failure afterwards so it shows in the cron's
+ * history.
  */
-import { db } from '../db/client'
-import { purgeExpiredKeys } from '../upload/idempotency'
+import { readConfig } from '../lib/config'
+import { log } from '../lib/log'
+import { openStore } from '../store'
+import { purgeExpiredKeys } from '../store/d1/idempotency'
 import { sweepOrphans, type SweepReport } from './orphans'
 import { repairStuck, type RepairReport } from './repair'
 
@@ -15,19 +17,21 @@ export interface CronReport {
 }
 
 export async function runRepairCron(env: Env, now = Date.now()): Promise<CronReport> {
+  const store = openStore(env)
+  const config = readConfig(env)
   const report: CronReport = {}
   const errors: unknown[] = []
   const step = async <K extends keyof CronReport>(name: K, run: () => Promise<CronReport[K]>) => {
     try {
       report[name] = await run()
     } catch (err) {
-      console.error(JSON.stringify({ event: 'repair.step_failed', step: name, error: String(err) }))
+      log.error('repair.step_failed', { step: name, error: String(err) })
       errors.push(err)
     }
   }
-  await step('stuck', () => repairStuck(env, now))
-  await step('orphans', () => sweepOrphans(env, now))
-  await step('expiredIdempotencyKeys', () => purgeExpiredKeys(db(env.DB), now))
+  await step('stuck', () => repairStuck(store, config.repairAfterMs, now))
+  await step('orphans', () => sweepOrphans(store, now))
+  await step('expiredIdempotencyKeys', () => purgeExpiredKeys(store, now))
   if (errors.length > 0) throw new AggregateError(errors, `${errors.length} repair step(s) failed`)
   return report
 }

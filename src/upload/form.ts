@@ -1,6 +1,6 @@
 import { ProblemError } from '../lib/problem'
 import { MultipartError, MultipartReader, multipartBoundary } from './multipart'
-import { jpegReachesScan, sniffImage } from './sniff'
+import { sniffImage } from '../formats/sniff'
 
 /** Room for multipart boundaries and part headers on top of the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024
@@ -80,15 +80,8 @@ function append(buf: Uint8Array, used: number, chunk: Uint8Array, owned: boolean
 export function headerComplete(b: Uint8Array): boolean {
   if (b.length < 8) return false
   const sniffed = sniffImage(b)
-  if (!sniffed.ok) return sniffed.reason === 'unsupported'
-  // A JPEG's first scan header too: it tells the plan whether every coefficient is kept.
-  if (sniffed.header.format === 'jpeg') return jpegReachesScan(b)
-  for (let pos = 8; pos + 8 <= b.length; ) {
-    const type = String.fromCharCode(b[pos + 4]!, b[pos + 5]!, b[pos + 6]!, b[pos + 7]!)
-    if (type === 'IDAT' || type === 'IEND') return true
-    pos += 12 + (((b[pos]! << 24) >>> 0) + (b[pos + 1]! << 16) + (b[pos + 2]! << 8) + b[pos + 3]!)
-  }
-  return false
+  // Unsupported is known at once; an unreadable header may still become readable with more bytes.
+  return sniffed.ok ? sniffed.complete : sniffed.reason === 'unsupported'
 }
 
 /** Parser errors become 400s; our own problems (413) pass through. */

@@ -8,12 +8,12 @@
  * one can win (the primary key decides, inside D1). The winner links the key
  * to its image in the same D1 batch as the image rows, then saves the answer.
  */
-import { and, eq, isNull, lte, or, sql } from 'drizzle-orm'
-import { db, type Db } from '../db/client'
-import { idempotencyKeys } from '../db/schema'
+import type { Store } from '../store'
+import { claimKey, readKey, releaseClaim, saveAnswer } from '../store/d1/idempotency'
+import type { IdempotencyClaim } from '../store/d1/images'
 import { newId, sha256Hex } from '../lib/crypto'
+import { log } from '../lib/log'
 import { ProblemError } from '../lib/problem'
-import type { AlsoInBatch } from './store'
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
 /** A claim with no image after this long belongs to a request that died: a retry may take it over. */
@@ -57,33 +57,26 @@ export async function uploadFingerprint(fileSha256: string, fileName: string | n
 const ANSWER_STATUS = 202
 
 /**
- * Runs `store` at most once per (user, key). `store` receives the statements
- * to put in its D1 batch; `current` rebuilds an answer from an image id for
- * the rare retry whose first request stored the image but died before saving
- * its answer.
+ * Runs `store` at most once per (user, key). `store` receives the claim to link to its image in
+ * the same D1 batch as the image rows; `current` rebuilds an answer from an image id for the rare
+ * retry whose first request stored the image but died before saving its answer.
  */
 export async function idempotentUpload<T>(
-  env: Env,
+  db: Store,
   request: IdempotentUpload,
-  store: (alsoInBatch: AlsoInBatch) => Promise<UploadAnswer<T>>,
+  store: (claim: IdempotencyClaim | null) => Promise<UploadAnswer<T>>,
   current: (imageId: string) => Promise<UploadAnswer<T> | null>,
 ): Promise<IdempotentResult<T>> {
   const key = readIdempotencyKey(request.key)
-  if (key === null) return { ...(await store(() => [])), replayed: false }
+  if (key === null) return { ...(await store(null)), replayed: false }
 
-  const database = db(env.DB)
   const { userId } = request
   const fingerprint = await uploadFingerprint(request.sha256, request.fileName)
-  const claim = newId()
+  const claim: IdempotencyClaim = { userId, key, claim: newId() }
   const now = Date.now()
-  const mine = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), eq(idempotencyKeys.claim, claim))
 
-  if (!(await tryClaim(database, userId, key, fingerprint, claim, now))) {
-    const row = await database
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
-      .get()
+  if (!(await claimKey(db, claim, fingerprint, now, now + IDEMPOTENCY_TTL_MS, now - STALE_CLAIM_MS))) {
+    const row = await readKey(db, userId, key)
     if (!row) throw inUse()
     if (row.fingerprint !== fingerprint) {
       throw new ProblemError(422, 'idempotency-key-reused', 'This Idempotency-Key was already used for a different upload; use a new key for a new upload.')
@@ -101,58 +94,16 @@ export async function idempotentUpload<T>(
 
   let answer: UploadAnswer<T>
   try {
-    answer = await store((tx, imageId) => [tx.update(idempotencyKeys).set({ imageId }).where(mine)])
+    answer = await store(claim)
   } catch (err) {
     // Nothing was stored: free the key so the client's retry can run.
-    await database
-      .delete(idempotencyKeys)
-      .where(and(mine, isNull(idempotencyKeys.imageId)))
-      .catch(() => {})
+    await releaseClaim(db, claim).catch(() => {})
     throw err
   }
   // Best effort: without it a retry still finds the image through the link.
-  await database
-    .update(idempotencyKeys)
-    .set({ responseStatus: ANSWER_STATUS, responseBody: JSON.stringify(answer.body) })
-    .where(mine)
-    .catch((err) => console.error(JSON.stringify({ event: 'idempotency.save_failed', error: String(err) })))
+  await saveAnswer(db, claim, ANSWER_STATUS, JSON.stringify(answer.body)).catch((err) => log.error('idempotency.save_failed', { error: String(err) }))
   return { ...answer, replayed: false }
 }
 
 const inUse = () =>
   new ProblemError(409, 'idempotency-key-in-use', 'A request with this Idempotency-Key is still being processed; retry shortly.', { 'retry-after': '2' })
-
-/**
- * Inserts the claim, or takes over a row that expired or whose request died
- * before storing anything (same body only). One statement, so D1 serialises
- * concurrent claims: exactly one of them gets a row back.
- */
-async function tryClaim(database: Db, userId: string, key: string, fingerprint: string, claim: string, now: number): Promise<boolean> {
-  const fresh = { fingerprint, claim, imageId: null, responseStatus: null, responseBody: null, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS }
-  const won = await database
-    .insert(idempotencyKeys)
-    .values({ userId, key, ...fresh })
-    .onConflictDoUpdate({
-      target: [idempotencyKeys.userId, idempotencyKeys.key],
-      set: fresh,
-      setWhere: or(
-        lte(idempotencyKeys.expiresAt, now),
-        and(
-          isNull(idempotencyKeys.imageId),
-          isNull(idempotencyKeys.responseBody),
-          lte(idempotencyKeys.createdAt, now - STALE_CLAIM_MS),
-          eq(idempotencyKeys.fingerprint, fingerprint),
-        ),
-      ),
-    })
-    .returning({ claim: idempotencyKeys.claim })
-  return won[0]?.claim === claim
-}
-
-/** Deletes expired keys, a bounded number per run (the repair cron calls this). */
-export async function purgeExpiredKeys(database: Db, now = Date.now(), limit = 1000): Promise<number> {
-  const result = await database.run(
-    sql`DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE expires_at <= ${now} LIMIT ${limit})`,
-  )
-  return result.meta.changes ?? 0
-}

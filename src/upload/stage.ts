@@ -5,7 +5,10 @@
  * R2 has no rename, and a streamed put needs its length up front.
  */
 import { hex } from '../lib/crypto'
+import { log } from '../lib/log'
 import { ProblemError } from '../lib/problem'
+import type { Store } from '../store'
+import { deleteFiles, deleteLeftover, putStream, stagingKey } from '../store/files'
 import type { UploadForm } from './form'
 
 export interface StagedUpload {
@@ -19,9 +22,6 @@ export interface StagedUpload {
   released: boolean
 }
 
-/** Not a delivery key (parseFileKey refuses it); the orphan sweep and image deletes cover `{id}/`. */
-export const stagingKey = (imageId: string) => `${imageId}/staging/original`
-
 const ZEROS = new Uint8Array(64 * 1024)
 const BATCH = 64 * 1024
 
@@ -33,7 +33,7 @@ const unavailable = () => new ProblemError(503, 'unavailable', 'The image could 
  * have (the close delimiter's CRLF, fields after it) are padded with zeros and
  * left out of the copy. Without one, the file (capped) is buffered: the rare case.
  */
-export async function stageUpload(env: Env, imageId: string, form: UploadForm): Promise<StagedUpload> {
+export async function stageUpload(store: Store, imageId: string, form: UploadForm): Promise<StagedUpload> {
   const key = stagingKey(imageId)
   const digest = new crypto.DigestStream('SHA-256')
   const hashing = digest.getWriter()
@@ -57,13 +57,13 @@ export async function stageUpload(env: Env, imageId: string, form: UploadForm): 
       }
       await hashing.write(all)
       await hashing.close()
-      await env.IMAGES.put(key, all).catch((err) => failed(imageId, err))
+      await putStream(store, key, all).catch((err) => failed(imageId, err))
     } else {
       const length = form.maxLength
       const fixed = new FixedLengthStream(length)
       const writer = fixed.writable.getWriter()
       writer.closed.catch(() => {})
-      const put = env.IMAGES.put(key, fixed.readable)
+      const put = putStream(store, key, fixed.readable)
       // A failing put aborts the stream, which rejects our pending write (it would wait for a reader forever).
       // (Not a Promise.race per write: each would leave a reaction on a promise that lives as long as the upload.)
       let putError: unknown
@@ -119,20 +119,20 @@ export async function stageUpload(env: Env, imageId: string, form: UploadForm): 
     await form.cancel()
     await hashing.abort(err).catch(() => {})
     // An aborted streamed put stores nothing; this covers a put that finished before a later refusal.
-    await env.IMAGES.delete(key).catch(() => {})
+    await deleteFiles(store, key).catch(() => {})
     throw err
   }
   return { imageId, key, sha256: hex(await digest.digest), bytes: size, released: false }
 }
 
 function failed(imageId: string, err: unknown): never {
-  console.error(JSON.stringify({ event: 'upload.r2_put_failed', imageId, error: String(err) }))
+  log.error('upload.r2_put_failed', { imageId, error: String(err) })
   throw unavailable()
 }
 
 /** Deletes the staging object (best effort: the orphan sweep and image deletes cover a leftover). */
-export async function releaseStaged(env: Env, staged: StagedUpload): Promise<void> {
+export async function releaseStaged(store: Store, staged: StagedUpload): Promise<void> {
   if (staged.released) return
   staged.released = true
-  await env.IMAGES.delete(staged.key).catch((err) => console.error(JSON.stringify({ event: 'upload.staging_left', imageId: staged.imageId, error: String(err) })))
+  await deleteLeftover(store, staged.key, { imageId: staged.imageId })
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fitWithin, PRESETS } from '../../src/variant/presets'
+import { fitWithin, PRESETS } from '../../src/formats/presets'
 import { launchChromium, machineLibraries } from './chromium'
 import { root, startService, type Service } from './server'
 

@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
-import { db } from '../../db/client'
 import { ProblemError } from '../../lib/problem'
+import { loadImage } from '../../store/d1/images'
 import { baseUrl } from '../base-url'
 import type { AppEnv } from '../env'
-import { ImageSchema, loadImage, toMetadata } from '../metadata'
+import { ImageSchema, toMetadata } from '../metadata'
 import { CORS_HEADERS, headers, response } from '../contract'
 
 const route = createRoute({
@@ -25,7 +25,7 @@ const route = createRoute({
 // Chained so the route's types reach `AppType`.
 export const getImage = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const { id } = c.req.valid('param')
-  const found = await loadImage(db(c.env.DB), id)
+  const found = await loadImage(c.get('store'), id)
   if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
   // Status changes while variants are made: never cache.
   return c.json(toMetadata(found.image, found.variants, baseUrl(c)), 200, { 'cache-control': 'no-store' })

@@ -1,10 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
-import { db } from '../../db/client'
 import { ProblemError } from '../../lib/problem'
+import { loadImage } from '../../store/d1/images'
 import { baseUrl } from '../base-url'
 import type { AppEnv } from '../env'
-import { loadImage, toMetadata } from '../metadata'
+import { toMetadata } from '../metadata'
 import { CORS_HEADERS, headers, response } from '../contract'
 
 /** How often the stream looks at D1 (how long a stream may stay open is `EVENTS_MAX_SECONDS`). */
@@ -41,9 +41,9 @@ const route = createRoute({
 // listeners; one indexed read a second per open stream is cheap, and bounded.
 export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const { id } = c.req.valid('param')
-  const database = db(c.env.DB)
+  const store = c.get('store')
   const base = baseUrl(c)
-  const found = await loadImage(database, id)
+  const found = await loadImage(store, id)
   if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
   c.header('cache-control', 'no-store')
   return streamSSE(c, async (stream) => {
@@ -63,7 +63,7 @@ export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
       }
       await stream.sleep(EVENTS_POLL_MS)
       if (stream.aborted) return
-      const next = await loadImage(database, id)
+      const next = await loadImage(store, id)
       if (!next) {
         await stream.writeSSE({ event: 'gone', data: JSON.stringify({ id }) })
         return

@@ -1,19 +1,20 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
-import { ProblemError } from '../../lib/problem'
-import { SNIFF_PREFIX_BYTES, openUploadForm } from '../../upload/form'
-import { releaseStaged, stageUpload } from '../../upload/stage'
+import { overPixelCaps } from '../../formats/limits'
+import { PngChunkCounter } from '../../formats/png'
+import { sniffImage } from '../../formats/sniff'
 import { newId } from '../../lib/crypto'
-import { PngChunkCounter, sniffImage } from '../../upload/sniff'
-import { planDecode, DEFAULT_LIMITS } from '../../processor/plan'
-import { storeUpload } from '../../upload/store'
+import { ProblemError } from '../../lib/problem'
+import { DEFAULT_LIMITS, planDecode } from '../../processor/plan'
+import { loadImage, type ImageRow, type VariantRow } from '../../store/d1/images'
+import { commitUpload } from '../../upload/commit'
+import { SNIFF_PREFIX_BYTES, openUploadForm } from '../../upload/form'
 import { idempotentUpload } from '../../upload/idempotency'
-import { db } from '../../db/client'
-import type { ImageRow, VariantRow } from '../../db/schema'
+import { releaseStaged, stageUpload } from '../../upload/stage'
 import { requireUser } from '../auth'
 import { uploadRateLimit } from '../rate-limit'
 import type { AppEnv } from '../env'
-import { ImageSchema, loadImage, toMetadata } from '../metadata'
+import { ImageSchema, toMetadata } from '../metadata'
 import { CORS_HEADERS, headers, response } from '../contract'
 import { baseUrl } from '../base-url'
 
@@ -85,36 +86,23 @@ export const upload = router.post('/images', formFields, requireUser, uploadRate
       form.complete ? sniffed.detail : `The image header was not found in the first ${SNIFF_PREFIX_BYTES / 1024} KB of the file (${sniffed.detail})`,
     ))
   }
-  const { width, height } = sniffed.header
-  if (width * height > config.maxPixels) {
-    throw await form.refuse(new ProblemError(
-      422,
-      'unprocessable-image',
-      `The image is ${width}x${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit is ${(config.maxPixels / 1e6).toFixed(1)} MP.`,
-    ))
-  }
-  // Progressive JPEGs need all their coefficients in memory to decode: a lower cap.
-  if (sniffed.header.progressive && width * height > config.maxProgressivePixels) {
-    throw await form.refuse(new ProblemError(
-      422,
-      'unprocessable-image',
-      `The image is a progressive JPEG of ${width}x${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit for progressive JPEGs is ${(config.maxProgressivePixels / 1e6).toFixed(1)} MP.`,
-    ))
-  }
+  const overCap = overPixelCaps(sniffed.header)
+  if (overCap) throw await form.refuse(new ProblemError(422, 'unprocessable-image', overCap))
   // The decode must fit the processor's memory and CPU per image, judged from the header (docs/memory-plan.md).
-  const plan = planDecode(sniffed.header, { ...DEFAULT_LIMITS, maxPixels: config.maxPixels, maxUploadBytes: config.maxUploadBytes })
+  const plan = planDecode(sniffed.header, DEFAULT_LIMITS)
   if (!plan.ok) throw new ProblemError(422, 'unprocessable-image', plan.reason)
   const userId = c.get('userId')
   // A PNG's IDAT chunks are counted as the file streams by; the plan is judged again on the whole count.
   const layout = sniffed.header.layout
   const chunks = layout.kind === 'png' ? new PngChunkCounter() : null
   if (chunks) form.tap((bytes) => chunks.push(bytes))
-  const staged = await stageUpload(c.env, newId(), form)
+  const store = c.get('store')
+  const staged = await stageUpload(store, newId(), form)
   if (chunks && layout.kind === 'png') {
     const whole = { ...sniffed.header, layout: { ...layout, idatChunks: chunks.idatChunks, idatBytes: chunks.idatBytes } }
-    const replanned = planDecode(whole, { ...DEFAULT_LIMITS, maxPixels: config.maxPixels, maxUploadBytes: config.maxUploadBytes })
+    const replanned = planDecode(whole, DEFAULT_LIMITS)
     if (!replanned.ok) {
-      await releaseStaged(c.env, staged)
+      await releaseStaged(store, staged)
       throw new ProblemError(422, 'unprocessable-image', replanned.reason)
     }
   }
@@ -122,16 +110,16 @@ export const upload = router.post('/images', formFields, requireUser, uploadRate
   const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c)), location: `/images/${image.id}` })
   // With an Idempotency-Key, a retry gets the first answer and stores nothing new.
   const result = await idempotentUpload(
-    c.env,
+    store,
     { userId, key: c.req.header('idempotency-key'), sha256: staged.sha256, fileName },
-    async (alsoInBatch) => {
-      const stored = await storeUpload(c.env, userId, staged, sniffed.header, fileName, alsoInBatch)
-      return answer(stored.image, stored.variants)
+    async (claim) => {
+      const committed = await commitUpload(store, userId, staged, sniffed.header, fileName, claim)
+      return answer(committed.image, committed.variants)
     },
     async (imageId) => {
-      const found = await loadImage(db(c.env.DB), imageId)
+      const found = await loadImage(store, imageId)
       return found && found.image.userId === userId ? answer(found.image, found.variants) : null
     },
-  ).finally(() => releaseStaged(c.env, staged))
+  ).finally(() => releaseStaged(store, staged))
   return c.json(result.body, 202, { location: result.location, ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}) })
 })

@@ -8,7 +8,7 @@
  * Anything unusable is reported as `invalid` with a reason: the caller then
  * treats the pixels as sRGB and logs, it never fails the image.
  */
-import { crc32 } from '../png/checksum'
+import { crc32 } from '../../lib/crc32'
 
 export type ProfileSpace = 'RGB' | 'GRAY' | 'CMYK'
 

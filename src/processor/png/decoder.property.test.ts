@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fixture, fixtureNames } from '../../../test/fixtures'
 import { ImageDecodeError } from '../errors'
-import { crc32 } from './checksum'
+import { crc32 } from '../../lib/crc32'
 import { decodePngWithCodec } from './test-codec'
 
 const seeds = fixtureNames('pngsuite/')

@@ -6,7 +6,7 @@
  */
 import { ImageDecodeError } from '../errors'
 import { ByteReader } from './bytes'
-import { crc32 } from './checksum'
+import { crc32 } from '../../lib/crc32'
 import { inflateIdat, type CompressedSource, type ZlibInflater } from './inflate'
 import { RowSink, rowBytesFor, type Reserve, type Transparency } from './rows'
 

@@ -5,7 +5,7 @@
  * left them; JS only frames the chunks. jsquash's encoder wrote a 640x480 gradient variant as
  * 315 KB where this writes ~100 KB, and it needed a WASM instance of its own.
  */
-import { crc32 } from './checksum'
+import { crc32 } from '../../lib/crc32'
 
 export interface RgbaPixels {
   width: number

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
 import { ImageDecodeError } from '../errors'
-import { crc32 } from './checksum'
+import { crc32 } from '../../lib/crc32'
 import { decodePngWithCodec as decodePng } from './test-codec'
 
 /** Full size (factor 1): every pixel is compared. */

@@ -5,7 +5,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fixture, fixtureNames } from '../../test/fixtures'
-import { sniffImage, type SniffResult } from './sniff'
+import type { SniffResult } from './header'
+import { sniffImage } from './sniff'
 
 function expectWellFormed(result: SniffResult) {
   if (result.ok) {

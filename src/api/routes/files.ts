@@ -1,14 +1,16 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import type { AppEnv } from '../api/env'
-import { baseUrl } from '../api/base-url'
-import { headers, response } from '../api/contract'
-import { problem } from '../lib/problem'
-import { IMMUTABLE } from '../upload/store'
-import { contentTypeFor, parseFileKey } from './keys'
-import { etagMatches, parseRange } from './range'
+import { cachedFile } from '../../delivery/edge-cache'
+import { etagMatches, parseRange } from '../../delivery/range'
+import { FORMATS, MIME_TYPES } from '../../formats/registry'
+import { problem } from '../../lib/problem'
+import { parseFileKey } from '../../store/files'
+import { baseUrl } from '../base-url'
+import { headers, response } from '../contract'
+import type { AppEnv } from '../env'
 
-export const delivery = new OpenAPIHono<AppEnv>()
+/** Delivery: `/files/{key}`, immutable files from R2 through the edge cache. */
+export const files = new OpenAPIHono<AppEnv>()
 
 const fileRequest = {
   params: z.object({
@@ -24,12 +26,13 @@ const fileRequest = {
 // Age and CF-Cache-Status come with answers from the edge cache (the Cache API adds them).
 const fileHeaders = headers('ETag', 'Cache-Control', 'Accept-Ranges', 'Content-Length', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status')
 const binary = { schema: z.string().openapi({ format: 'binary' }) }
+const fileContent = Object.fromEntries(MIME_TYPES.map((type) => [type, binary]))
 const fileResponses = (withBody: boolean) => ({
-  200: { description: 'The file', headers: fileHeaders, ...(withBody ? { content: { 'image/jpeg': binary, 'image/png': binary } } : {}) },
+  200: { description: 'The file', headers: fileHeaders, ...(withBody ? { content: fileContent } : {}) },
   206: {
     description: 'One byte range of the file',
     headers: { ...fileHeaders, ...headers('Content-Range') },
-    ...(withBody ? { content: { 'image/jpeg': binary, 'image/png': binary } } : {}),
+    ...(withBody ? { content: fileContent } : {}),
   },
   304: { description: 'Not modified (If-None-Match matched)', headers: headers('ETag', 'Cache-Control', 'Accept-Ranges', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status') },
   404: response('NotFound'),
@@ -38,7 +41,7 @@ const fileResponses = (withBody: boolean) => ({
 })
 const fileDescription = 'URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge).'
 
-delivery.openAPIRegistry.registerPath({
+files.openAPIRegistry.registerPath({
   method: 'get',
   path: '/files/{imageId}/{file}',
   operationId: 'getFile',
@@ -49,7 +52,7 @@ delivery.openAPIRegistry.registerPath({
   responses: fileResponses(true),
 })
 
-delivery.openAPIRegistry.registerPath({
+files.openAPIRegistry.registerPath({
   method: 'head',
   path: '/files/{imageId}/{file}',
   operationId: 'headFile',
@@ -60,14 +63,6 @@ delivery.openAPIRegistry.registerPath({
   responses: fileResponses(false),
 })
 
-/** Headers every file answer carries; `nosniff` and the CSP keep a crafted upload from acting as a page. */
-const FILE_HEADERS = {
-  'cache-control': IMMUTABLE,
-  'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; sandbox",
-  'accept-ranges': 'bytes',
-}
-
 function notFound(c: Context<AppEnv>) {
   const res = problem(baseUrl(c), 404, 'not-found', 'No such file.')
   // Short, so a file that appears later (a variant being made) is not hidden for long.
@@ -75,26 +70,11 @@ function notFound(c: Context<AppEnv>) {
   return res
 }
 
-/** The full 200 answer for a key, from the edge cache or else from R2 (then cached). */
-async function fullResponse(c: Context<AppEnv>, key: string, contentType: string): Promise<Response | null> {
-  const cache = caches.default
-  const cacheKey = new Request(new URL(c.req.url).origin + '/files/' + key, { method: 'GET' })
-  const hit = await cache.match(cacheKey)
-  if (hit) return hit
-  const object = await c.env.IMAGES.get(key)
-  if (!object) return null
-  const res = new Response(object.body, {
-    headers: { ...FILE_HEADERS, 'content-type': contentType, etag: object.httpEtag, 'content-length': String(object.size) },
-  })
-  c.executionCtx.waitUntil(cache.put(cacheKey, res.clone()))
-  return res
-}
-
 async function serveFile(c: Context<AppEnv>): Promise<Response> {
   const key = c.req.path.slice('/files/'.length)
   const parsed = parseFileKey(key)
   if (!parsed) return notFound(c)
-  const full = await fullResponse(c, key, contentTypeFor(parsed.ext))
+  const full = await cachedFile(c.get('store'), new URL(c.req.url).origin, key, FORMATS[parsed.format].mimeType, (p) => c.executionCtx.waitUntil(p))
   if (!full) return notFound(c)
 
   const etag = full.headers.get('etag') ?? ''
@@ -127,4 +107,4 @@ async function serveFile(c: Context<AppEnv>): Promise<Response> {
   return new Response(full.body, { status: 200, headers })
 }
 
-delivery.on(['GET', 'HEAD'], '/files/*', serveFile)
+files.on(['GET', 'HEAD'], '/files/*', serveFile)

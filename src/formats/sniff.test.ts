@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
-import { crc32 } from '../processor/png/checksum'
-import { displayedSize, PngChunkCounter, sniffImage } from './sniff'
+import { crc32 } from '../lib/crc32'
+import { displayedSize } from './header'
+import { PngChunkCounter } from './png'
+import { sniffImage } from './sniff'
 
 describe('sniffImage', () => {
   it('reads a JPEG frame size and orientation from the header', () => {
@@ -23,6 +25,7 @@ describe('sniffImage', () => {
   it('reads a PNG IHDR', () => {
     expect(sniffImage(fixture('pngsuite/basn6a08.png'))).toEqual({
       ok: true,
+      complete: true,
       header: {
         format: 'png',
         width: 32,
@@ -61,6 +64,7 @@ describe('sniffImage', () => {
   it('skips junk between JPEG segments, as libjpeg does ("extraneous bytes before marker")', () => {
     expect(sniffImage(fixture('tolerant/jpeg-junk-before-sof.jpg'))).toEqual({
       ok: true,
+      complete: true,
       header: {
         format: 'jpeg',
         width: 320,

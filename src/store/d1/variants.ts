@@ -1,6 +1,11 @@
-import { and, eq, inArray, notInArray, sql } from 'drizzle-orm'
-import type { Db } from '../db/client'
-import { imageVariants, images, type Status } from '../db/schema'
+/**
+ * Variant results in D1: each write rolls the image's status up in the same batch, and nothing
+ * changes a variant that reached a final state.
+ */
+import { and, asc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm'
+import type { Store } from '..'
+import type { Db } from './client'
+import { imageVariants, images, type Status } from './schema'
 
 /** Final states: nothing the consumer does later may change them. */
 const FINAL: Status[] = ['completed', 'failed']
@@ -46,7 +51,7 @@ export type RecordOutcome = { kind: 'recorded' } | { kind: 'settled'; imagePath:
  * Marks a variant made, only if nothing finished it before: the first result
  * wins, so two consumers racing on one variant leave one consistent row.
  */
-export async function recordVariant(database: Db, imageId: string, variantId: string, made: MadeVariant): Promise<RecordOutcome> {
+export async function recordVariant({ db: database }: Store, imageId: string, variantId: string, made: MadeVariant): Promise<RecordOutcome> {
   const now = Date.now()
   const [updated] = await database.batch([
     database
@@ -61,7 +66,7 @@ export async function recordVariant(database: Db, imageId: string, variantId: st
   return row ? { kind: 'settled', imagePath: row.imagePath } : { kind: 'gone' }
 }
 
-export async function markFailed(database: Db, imageId: string, variantIds: string[], reason: string): Promise<void> {
+export async function markFailed({ db: database }: Store, imageId: string, variantIds: string[], reason: string): Promise<void> {
   if (variantIds.length === 0) return
   const now = Date.now()
   await database.batch([
@@ -78,7 +83,7 @@ export async function markFailed(database: Db, imageId: string, variantIds: stri
  * dead-letter consumer can say why. Does not count as progress (`updatedAt`
  * stays), so the repair cron still sees a variant that keeps failing.
  */
-export async function noteAttemptFailed(database: Db, variantIds: string[], reason: string): Promise<void> {
+export async function noteAttemptFailed({ db: database }: Store, variantIds: string[], reason: string): Promise<void> {
   if (variantIds.length === 0) return
   await database
     .update(imageVariants)
@@ -89,7 +94,7 @@ export async function noteAttemptFailed(database: Db, variantIds: string[], reas
 export const DEAD_LETTER_REASON = 'Processing kept failing after every retry'
 
 /** A variant whose message exhausted its retries: failed, with the last attempt's error as the reason. */
-export async function markDeadLettered(database: Db, imageId: string, variantId: string): Promise<void> {
+export async function markDeadLettered({ db: database }: Store, imageId: string, variantId: string): Promise<void> {
   const now = Date.now()
   await database.batch([
     database
@@ -102,4 +107,22 @@ export async function markDeadLettered(database: Db, imageId: string, variantId:
       .where(and(eq(imageVariants.id, variantId), notInArray(imageVariants.status, FINAL))),
     rollUp(database, imageId, now),
   ])
+}
+
+/** Variants still `draft` or `processing` that have not moved since `cutoff`, oldest first. */
+export function findStuckVariants({ db: database }: Store, cutoff: number, limit: number) {
+  return database
+    .select({ id: imageVariants.id, name: imageVariants.name, imageId: imageVariants.originalImageId, repairs: imageVariants.repairs })
+    .from(imageVariants)
+    .where(and(inArray(imageVariants.status, ['draft', 'processing']), lt(imageVariants.updatedAt, cutoff)))
+    .orderBy(asc(imageVariants.updatedAt))
+    .limit(limit)
+}
+
+/** Counts a repair attempt, which also counts as progress (`updatedAt`), so the next run waits again. */
+export async function countRepairAttempt({ db: database }: Store, variantIds: string[], now: number): Promise<void> {
+  await database
+    .update(imageVariants)
+    .set({ repairs: sql`${imageVariants.repairs} + 1`, updatedAt: now })
+    .where(inArray(imageVariants.id, variantIds))
 }

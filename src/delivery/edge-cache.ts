@@ -1,0 +1,39 @@
+/**
+ * Files through the edge cache: a hit never touches R2; a miss reads R2 once and fills the cache.
+ * The cache key is the file's public URL, so one origin's entry serves every later request there.
+ */
+import type { Store } from '../store'
+import { getFile, IMMUTABLE } from '../store/files'
+
+/** Headers every file answer carries; `nosniff` and the CSP keep a crafted upload from acting as a page. */
+export const FILE_HEADERS = {
+  'cache-control': IMMUTABLE,
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; sandbox",
+  'accept-ranges': 'bytes',
+}
+
+/** The full 200 answer for a key, from the edge cache or else from R2 (then cached); null if there is no such file. */
+export async function cachedFile(store: Store, origin: string, key: string, contentType: string, waitUntil: (p: Promise<unknown>) => void): Promise<Response | null> {
+  const cache = caches.default
+  const cacheKey = new Request(`${origin}/files/${key}`, { method: 'GET' })
+  const hit = await cache.match(cacheKey)
+  if (hit) return hit
+  const object = await getFile(store, key)
+  if (!object) return null
+  const res = new Response(object.body, {
+    headers: { ...FILE_HEADERS, 'content-type': contentType, etag: object.httpEtag, 'content-length': String(object.size) },
+  })
+  waitUntil(cache.put(cacheKey, res.clone()))
+  return res
+}
+
+/**
+ * Best effort: the Cache API is per data centre, so this only clears the local copy; elsewhere a
+ * deleted file may be served until its cache entry is evicted (purge by URL through the
+ * Cloudflare API for that).
+ */
+export async function purgeCachedFiles(keys: string[], origins: string[]): Promise<void> {
+  const urls = new Set(keys.flatMap((key) => origins.map((o) => `${o}/files/${key}`)))
+  await Promise.all([...urls].map((url) => caches.default.delete(new Request(url, { method: 'GET' })).catch(() => false)))
+}

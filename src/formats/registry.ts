@@ -1,0 +1,34 @@
+/**
+ * The catalogue of image formats: everything else derives from it (the upload sniffer, delivery
+ * keys and content types, the metadata's enum, the OpenAPI content types). A new format is one
+ * entry here, plus its codec in the processor, which `processor/codecs.ts` requires for every
+ * name by type.
+ */
+import type { SniffResult } from './header'
+import { readJpeg } from './jpeg'
+import { PNG_SIGNATURE, readPng } from './png'
+
+export interface Format {
+  name: string
+  /** File extension of stored files and delivery URLs. */
+  extension: string
+  mimeType: `image/${string}`
+  /** Uploads in this format are accepted: it has magic bytes and a header reader. */
+  upload: { magic: readonly number[]; sniff: (bytes: Uint8Array) => SniffResult } | null
+}
+
+export const FORMATS = {
+  jpeg: { name: 'jpeg', extension: 'jpg', mimeType: 'image/jpeg', upload: { magic: [0xff, 0xd8, 0xff], sniff: readJpeg } },
+  png: { name: 'png', extension: 'png', mimeType: 'image/png', upload: { magic: PNG_SIGNATURE, sniff: readPng } },
+} as const satisfies Record<string, Format>
+
+export type FormatName = keyof typeof FORMATS
+export type FileExtension = (typeof FORMATS)[FormatName]['extension']
+export type MimeType = (typeof FORMATS)[FormatName]['mimeType']
+
+export const FORMAT_LIST: readonly Format[] = Object.values(FORMATS)
+export const FORMAT_NAMES = Object.keys(FORMATS) as [FormatName, ...FormatName[]]
+export const MIME_TYPES = FORMAT_LIST.map((f) => f.mimeType) as [MimeType, ...MimeType[]]
+export const EXTENSIONS = FORMAT_LIST.map((f) => f.extension) as [FileExtension, ...FileExtension[]]
+
+export const formatByExtension = (ext: string): FormatName | null => FORMAT_NAMES.find((n) => FORMATS[n].extension === ext) ?? null

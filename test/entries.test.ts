@@ -1,0 +1,13 @@
+/** The two entry points expose exactly their handlers: the processor Worker has no fetch handler. */
+import { describe, expect, it } from 'vitest'
+import api from '../src/index'
+import processor from '../src/processor-worker'
+
+describe('entry points', () => {
+  it('the API Worker answers fetch and runs the cron, and consumes no queue', () => {
+    expect(Object.keys(api).sort()).toEqual(['fetch', 'scheduled'])
+  })
+  it('the processor Worker only consumes queues', () => {
+    expect(Object.keys(processor)).toEqual(['queue'])
+  })
+})
