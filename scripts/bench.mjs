@@ -94,6 +94,7 @@ async function runOurs(bytes) {
   allocationPeak.reset()
   allocationHooks.on()
   const sizes = []
+  let outBytes = 0
   try {
     for await (const variant of renderVariants(bytes, VARIANT_BOXES, {
       maxPixels: Math.max(maxPixels, maxProgressive),
@@ -101,20 +102,23 @@ async function runOurs(bytes) {
         steps[name] = ms
         take()
       },
-    })) sizes.push(`${variant.width}x${variant.height}`)
+    })) {
+      sizes.push(`${variant.width}x${variant.height}`)
+      outBytes += variant.bytes.byteLength
+    }
   } finally {
     allocationHooks.off()
   }
   take()
   peak.inStep = Math.max(allocationPeak.total, peak.raw.total)
   peak.wasm = Math.max(allocationPeak.wasmMax, peak.raw.wasm, peak.live.wasm)
-  return { steps, peak, sizes, total: Object.values(steps).reduce((a, b) => a + b, 0) }
+  return { steps, peak, sizes, outBytes, total: Object.values(steps).reduce((a, b) => a + b, 0) }
 }
 
 async function sharpRun(bytes) {
   const t = performance.now()
-  await sharpVariants(bytes, VARIANT_BOXES)
-  return performance.now() - t
+  const out = await sharpVariants(bytes, VARIANT_BOXES)
+  return { ms: performance.now() - t, outBytes: out.reduce((n, b) => n + b.length, 0) }
 }
 
 // Warm up on every file first (JIT, every codec instantiated: the PNG encoder
@@ -136,7 +140,7 @@ for (const file of files) {
   const stepNames = Object.keys(ours[0].steps)
   const steps = Object.fromEntries(stepNames.map((s) => [s, +median(ours.map((o) => o.steps[s])).toFixed(1)]))
   const total = median(ours.map((o) => o.total))
-  const sharpMs = median(natives)
+  const sharpMs = median(natives.map((n) => n.ms))
   const live = ours.map((o) => o.peak.live).reduce((a, b) => (b.total > a.total ? b : a))
   const raw = ours.map((o) => o.peak.raw).reduce((a, b) => (b.total > a.total ? b : a))
   const plan = planOf(bytes)
@@ -144,6 +148,8 @@ for (const file of files) {
     file: basename(file), bytes: bytes.byteLength, sizes: ours[0].sizes, steps,
     plan: { ok: plan.ok, peakMiB: +(plan.peakBytes / MB).toFixed(1), cpuS: +(plan.cpuMs / 1000).toFixed(2) },
     totalMs: +total.toFixed(1), sharpMs: +sharpMs.toFixed(1), ratio: +(total / sharpMs).toFixed(2),
+    // The variants' encoded bytes, ours and sharp's (PNG: zlib level and filtering compared).
+    outKB: Math.round(ours[0].outBytes / 1024), sharpOutKB: Math.round(natives[0].outBytes / 1024),
     peakLiveMB: +mb(live.total), peakLive: { wasmMB: +mb(live.wasm), heapMB: +mb(live.heapUsed), arrayBuffersMB: +mb(live.arrayBuffers) },
     peakRawMB: +mb(raw.total), peakInStepMB: +mb(Math.max(...ours.map((o) => o.peak.inStep))), peakWasmMB: +mb(Math.max(...ours.map((o) => o.peak.wasm))), peakRssMB: +mb(peakRss()),
   })

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds src/processor/jpeg/jpeg_dec.wasm (JPEG decoder, JPEG encoder,
-# Lanczos resampler and colour conversion: codec/jpeg/{decoder,encoder,
-# resize,colour}.c) from Debian bookworm's libjpeg-turbo and lcms2 sources,
-# with Debian's emscripten (3.1.6).
+# Lanczos resampler, colour conversion and PNG's zlib work: codec/jpeg/{decoder,
+# encoder,resize,colour,png}.c) from Debian bookworm's libjpeg-turbo, lcms2 and
+# zlib sources, with Debian's emscripten (3.1.6).
 # Run by hand (as root, or with sudo available for apt) on Debian 12:
 #   codec/jpeg/build.sh
-# Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5 and LCMS2_SRC=/path/to/lcms2-2.14
-#      reuse unpacked source trees instead of `apt-get source`; KEEP=1 keeps
+# Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5, LCMS2_SRC=/path/to/lcms2-2.14 and
+#      ZLIB_SRC=/path/to/zlib-1.2.13.dfsg reuse unpacked source trees instead of
+#      `apt-get source`; KEEP=1 keeps
 #      the temp build dir.
 set -euo pipefail
 
@@ -57,6 +58,16 @@ else
 fi
 echo "lcms2 source: $LCMS"
 
+# zlib source (1:1.2.13.dfsg-1 in bookworm), Debian patches applied by dpkg-source.
+if [ -n "${ZLIB_SRC:-}" ]; then
+  ZLIB="$ZLIB_SRC"  # only read
+else
+  (cd "$WORK" && apt-get source zlib)
+  ZLIB="$(ls -d "$WORK"/zlib-*/ | head -n1)"
+fi
+ZLIB="${ZLIB%/}"
+echo "zlib source: $ZLIB"
+
 # One-line patch: libjpeg-turbo's fast Huffman path (used while >= 512 bytes
 # per block are buffered, i.e. almost always with our 64 KB input chunks)
 # turns an invalid code into 0 silently; the slow path warns
@@ -93,6 +104,15 @@ ls "$LCMS"/src/*.c | xargs -P"$(nproc)" -I{} sh -c \
   'emcc -O2 -msimd128 -DNDEBUG -DCMS_NO_PTHREADS=1 -ffile-prefix-map="$LCMS"=lcms2 -I"$LCMS/include" -c "$1" -o "$WORK/lcms/$(basename "$1" .c).o"' _ {}
 emar rcs "$WORK/liblcms2.a" "$WORK"/lcms/*.o
 
+# 3c. Static zlib, as lcms2: plain C, only the inflate and deflate sources (no gz*
+# file I/O, no compress/uncompress helpers). NDEBUG and -ffile-prefix-map keep
+# the build byte-identical from any source location.
+mkdir -p "$WORK/zlib"
+export ZLIB
+for f in adler32 crc32 deflate inffast inflate inftrees trees zutil; do echo "$ZLIB/$f.c"; done | xargs -P"$(nproc)" -I{} sh -c \
+  'emcc -O3 -msimd128 -DNDEBUG -ffile-prefix-map="$ZLIB"=zlib -I"$ZLIB" -c "$1" -o "$WORK/zlib/$(basename "$1" .c).o"' _ {}
+emar rcs "$WORK/libz.a" "$WORK"/zlib/*.o
+
 # 4. Link the decoder. Standalone wasm, no JS glue: the only imports are a few
 # wasi stubs, env.emscripten_notify_memory_growth and our env.jd_fill.
 # SUPPORT_LONGJMP=wasm: libjpeg's error_exit longjmps back to the export
@@ -102,9 +122,9 @@ echo 'mergeInto(LibraryManager.library, { jd_fill: function () {} });' > "$WORK/
 mkdir -p "$(dirname "$OUT")"
 # -msimd128: WASM SIMD (Node 20, workerd) for the resampler's inner loops.
 emcc -O3 -msimd128 -sSUPPORT_LONGJMP=wasm \
-  -I"$SRC" -I"$WORK/build" -I"$LCMS/include" -DCMS_NO_PTHREADS=1 \
-  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$HERE/colour.c" \
-  "$WORK/build/libjpeg.a" "$WORK/liblcms2.a" \
+  -I"$SRC" -I"$WORK/build" -I"$LCMS/include" -I"$ZLIB" -DCMS_NO_PTHREADS=1 \
+  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$HERE/colour.c" "$HERE/png.c" \
+  "$WORK/build/libjpeg.a" "$WORK/liblcms2.a" "$WORK/libz.a" \
   --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB \
   --js-library "$WORK/imports.js" \

@@ -11,3 +11,4 @@ export interface Processor {
   planDecode(header: unknown): { ok: boolean; reason: string; peakBytes: number; cpuMs: number; parts: Record<string, number> }
 }
 export function loadProcessor(): Promise<Processor>
+export function loadModules(contents: string): Promise<Record<string, any>>

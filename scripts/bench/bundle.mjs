@@ -36,13 +36,18 @@ const wasmModules = {
  * imports it. Returns the module: renderVariants, ... and PRESETS.
  */
 export async function loadProcessor() {
+  return loadModules(`export * from './src/processor/render.ts'\nexport { PRESETS } from './src/formats/presets.ts'\nexport { planDecode } from './src/processor/plan.ts'\nexport { sniffImage } from './src/formats/sniff.ts'\n`)
+}
+
+/** Bundles `contents` (TypeScript re-exports relative to the source root) the same way and imports it. */
+export async function loadModules(contents) {
   const outdir = resolve(root, 'node_modules/.cache/processor-bench')
   mkdirSync(outdir, { recursive: true })
   const outfile = resolve(outdir, `render-${process.pid}-${Date.now()}.mjs`)
   await esbuild.build({
     // render.ts as the Worker imports it, plus the presets the Worker uses.
     stdin: {
-      contents: `export * from './src/processor/render.ts'\nexport { PRESETS } from './src/formats/presets.ts'\nexport { planDecode } from './src/processor/plan.ts'\nexport { sniffImage } from './src/formats/sniff.ts'\n`,
+      contents,
       resolveDir: source,
       loader: 'ts',
     },

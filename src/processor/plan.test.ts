@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
 import type { ImageHeader, JpegLayout, PngLayout } from '../formats/header'
 import { sniffImage } from '../formats/sniff'
-import { coefficientBytes, DEFAULT_LIMITS, planDecode } from './plan'
+import { coefficientBytes, DEFAULT_LIMITS, planDecode, pngEncodeBytes, ZLIB_INFLATER_BYTES } from './plan'
 
 const MiB = 1024 * 1024
 const sniffed = (name: string): ImageHeader => {
@@ -65,10 +65,17 @@ describe('decode plan: refused', () => {
     expect(planDecode(png(1500, 1250, { idatChunks: 464_600 })).reason).toMatch(/464600 IDAT chunks; at most 100000/)
   })
 
-  it('a PNG whose CPU estimate is over the per-image budget (tall, many chunks, near the cap)', () => {
-    // 100 MP at 24 ns, 100,000 rows at 80 ns: 2.41 s; 99,000 chunks at 6 µs take it past 3 s, 1,000 do not.
-    expect(planDecode(png(1000, 100_000, { idatChunks: 99_000 })).reason).toMatch(/about 3\.0 s of CPU; the limit is 3\.0 s per image/)
-    expect(planDecode(png(1000, 100_000, { idatChunks: 1_000 })).ok).toBe(true)
+  it('a PNG whose CPU estimate is over the per-image budget (interlaced at the pixel cap)', () => {
+    // 100 MP at 36 ns (Adam7) is 3.6 s; the same image not interlaced (24 ns) fits.
+    expect(planDecode(png(10000, 10000, { interlaced: true })).reason).toMatch(/about 3\.6 s of CPU; the limit is 3\.0 s per image/)
+    expect(planDecode(png(10000, 10000)).ok).toBe(true)
+  })
+
+  it('counts every IDAT chunk in the CPU estimate (2 µs each since zlib runs in the codec, was 6)', () => {
+    const few = planDecode(png(1000, 100_000, { idatChunks: 1_000 }))
+    const many = planDecode(png(1000, 100_000, { idatChunks: 99_000 }))
+    expect(many.ok).toBe(true)
+    expect(many.cpuMs - few.cpuMs).toBeCloseTo(98_000 * 0.002, 6)
   })
 
   it('anything over the pixel cap, whatever its layout', () => {
@@ -109,5 +116,27 @@ describe('coefficient bytes, as libjpeg allocates them (128 bytes per block, rou
   })
   it('the 16 MP progressive cap fits the codec cap with its slack', () => {
     expect(coefficientBytes(4000, 4000, [{ h: 2, v: 2 }, { h: 1, v: 1 }, { h: 1, v: 1 }])).toBeLessThan(46 * MiB)
+  })
+})
+
+describe('zlib in the codec, in the plan', () => {
+  it("counts the inflater's kept buffers for every image, PNG or JPEG", () => {
+    expect(planDecode(png(640, 480)).parts.zlib).toBe(ZLIB_INFLATER_BYTES)
+    const withoutZlib = planDecode(jpeg(640, 480)).parts.wasm! - ZLIB_INFLATER_BYTES
+    expect(withoutZlib).toBeGreaterThan(0)
+  })
+
+  it("gives a PNG encode of the largest variant its deflate state and zlib's worst-case output", () => {
+    const bytes = pngEncodeBytes({ width: 1920, height: 1080 })
+    // deflateBound is never below the filtered rows (stored blocks), and the state is ~264 KB.
+    expect(bytes).toBeGreaterThan(1921 * 4 * 1080 + 256 * 1024)
+    // A 1920x1080 RGB PNG at the pixel cap: still within the ceiling with the encode counted.
+    expect(planDecode(png(10000, 10000)).ok).toBe(true)
+  })
+
+  it('keeps the worst accepted Adam7 PNG (5440x3060 RGBA) under the 96 MiB peak with zlib counted', () => {
+    const plan = planDecode(png(5440, 3060, { interlaced: true, colorType: 6, alpha: true }))
+    expect(plan.ok).toBe(true)
+    expect(plan.peakBytes).toBeLessThanOrEqual(96 * MiB)
   })
 })

@@ -37,9 +37,9 @@ export const MAX_PNG_SIDE = 1_000_000
 
 /**
  * Memory model (docs/memory-plan.md). JS holds the processor's heap (~8 MB measured), the original
- * and at most 1 MiB of decode work (the inflater's reads); every large buffer of every decode
- * (libjpeg's, the PNG decoder's rows, sums and output, the resampler's, the variants) lives in the
- * codec's one WASM memory, which is kept for the isolate's life and reused by each job. That
+ * and at most 1 MiB of decode work (chunk headers, small views); every large buffer of every decode
+ * (libjpeg's, zlib's, the PNG decoder's rows, sums and output, the resampler's, the variants and
+ * the PNG encoder's output) lives in the codec's one WASM memory, which is kept for the isolate's life and reused by each job. That
  * memory never shrinks, so the isolate holds the largest any earlier image needed: capping every
  * image's WASM need at WASM_CEILING bounds the isolate at JS_BASE + upload + JS_WORK + WASM_CEILING
  * = 96 MiB whatever the order of images, without relying on garbage collection.
@@ -48,6 +48,15 @@ const JS_BASE = 8 * MiB
 const JS_WORK = MiB
 export const WASM_CEILING = DEFAULT_LIMITS.memoryBytes - JS_BASE - DEFAULT_LIMITS.maxUploadBytes - JS_WORK
 
+/**
+ * zlib in the codec (codec/jpeg/png.c), made with the instance and kept: the PNG inflater's 64 KiB
+ * input buffer and 64 KiB output window, and an arena for zlib's inflate state (~7 KB) and its
+ * 32 KiB window. In every plan: the instance holds it whatever the image.
+ */
+export const ZLIB_INFLATER_BYTES = 64 * 1024 + 64 * 1024 + 48 * 1024 + 256
+/** zlib's deflate state at windowBits 15, memLevel 8 (zlib.h: 2^17 + 2^17 bytes, plus ~6 KB of state). */
+const DEFLATE_STATE_BYTES = 256 * 1024 + 8 * 1024
+
 /*
  * CPU model, per image (docs/memory-plan.md): ns per source pixel by path (a 100 MP PNG ~2.4 s,
  * a 12 MP JPEG ~0.14 s, wrangler.processor.toml; the interlaced and all-coefficient figures are
@@ -55,10 +64,14 @@ export const WASM_CEILING = DEFAULT_LIMITS.memoryBytes - JS_BASE - DEFAULT_LIMIT
  */
 const NS_PER_PIXEL = { png: 24, pngInterlaced: 36, jpeg: 12, jpegAllCoefficients: 30 }
 const NS_PER_ROW = 80
-/** Measured: a 1500x1250 PNG in 464,600 one-byte IDAT chunks decodes 2.35 s slower than in one chunk (5 µs each). */
-const US_PER_IDAT_CHUNK = 6
 /**
- * More IDAT chunks than this are refused outright (~0.6 s of chunk handling alone): encoders write
+ * Measured (scripts/bench-png-zlib.mjs): the bench's 1500x1250 PNG in 98,104 IDAT chunks decodes 100 ms
+ * slower than the same zlib stream in one chunk, 1.0 µs per chunk, since zlib runs in the codec and the
+ * IDAT reader takes no promise per chunk (it was 5 µs with DecompressionStream); 2 µs with margin.
+ */
+const US_PER_IDAT_CHUNK = 2
+/**
+ * More IDAT chunks than this are refused outright (a structural cap; ~0.1 s of chunk handling): encoders write
  * 8-64 KB chunks (a 5 MB file has ~600), so this many only comes from deliberate splitting.
  */
 export const MAX_IDAT_CHUNKS = 100_000
@@ -98,10 +111,24 @@ export function planDecode(header: ImageHeader, limits: PlanLimits = DEFAULT_LIM
   return { ...est, ok: true, reason: '' }
 }
 
-/** WASM memory of the resampling and encoding that follow any decode: resizer input strips and ring, two variants alive. */
+/**
+ * WASM memory of the resampling and encoding that follow any decode, whichever is larger:
+ * resampling holds input strips, a ring of filter rows and two variants (the cascade's current and
+ * next); a PNG encode holds one variant, zlib's deflate state, the filter rows and the zlib stream
+ * (at most deflateBound of the filtered rows). A JPEG encode needs less than the PNG's.
+ */
 function resizeBytes(inWidth: number, target: Size): number {
   const variant = target.width * target.height * 4
-  return inWidth * 4 * 17 + target.width * 4 * 16 + 2 * variant + MiB
+  const resample = inWidth * 4 * 17 + target.width * 4 * 16 + 2 * variant + MiB
+  return Math.max(resample, variant + pngEncodeBytes(target))
+}
+
+/** The PNG encoder's WASM need beyond its input (png.c's pe_encode), for RGBA, the worst case. */
+export function pngEncodeBytes(size: Size): number {
+  const filtered = (size.width * 4 + 1) * size.height
+  // zlib's deflateBound for the default window and memLevel: the stored-block worst case plus the wrapper.
+  const bound = filtered + (filtered >> 12) + (filtered >> 14) + (filtered >> 25) + 13 + 6
+  return DEFLATE_STATE_BYTES + 7 * (size.width * 4 + 1) + bound
 }
 
 function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): DecodePlan {
@@ -117,8 +144,9 @@ function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): De
   const parts: Record<string, number> = {
     base: JS_BASE,
     original: limits.maxUploadBytes,
-    inflate: JS_WORK,
-    // In WASM memory (reserved by the decoder, then the resampler's; see rows.ts).
+    jsWork: JS_WORK,
+    // In WASM memory: zlib's inflater, kept; the block the decoder reserves (rows.ts), then the resampler's.
+    zlib: ZLIB_INFLATER_BYTES,
     scanlines: 2 * rowBytes,
     strip: STRIP_PIXELS * 4,
     // Interlaced: sums for the whole reduced image, averaged in place into the output.
@@ -160,6 +188,7 @@ function jpegPlan(header: ImageHeader, layout: JpegLayout, limits: PlanLimits): 
   const vMax = Math.max(...layout.components.map((c) => c.v))
   const coefficients = layout.allCoefficients ? coefficientBytes(width, height, layout.components) : 0
   const wasm =
+    ZLIB_INFLATER_BYTES + // made with the instance, kept
     limits.maxUploadBytes + // the file is copied into WASM memory
     coefficients +
     scaledW * layout.components.length * vMax * 8 * 3 + // libjpeg's sample rows (context rows for upsampling)
@@ -167,7 +196,7 @@ function jpegPlan(header: ImageHeader, layout: JpegLayout, limits: PlanLimits): 
   const parts: Record<string, number> = {
     base: JS_BASE,
     original: limits.maxUploadBytes,
-    inflate: 0,
+    jsWork: 0,
     wasm,
   }
   const nsPerPixel = layout.allCoefficients ? NS_PER_PIXEL.jpegAllCoefficients : NS_PER_PIXEL.jpeg

@@ -115,7 +115,7 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
       current = await inTurn(async () => {
         // The decoder's buffers live in the codec's memory, freed as soon as the first variant exists.
         try {
-          const png = await decodePng(original, first.size.width, first.size.height, options.maxPixels, (bytes) => wasm.reserve(bytes))
+          const png = await decodePng(original, first.size.width, first.size.height, { inflater: wasm.inflater, reserve: (bytes) => wasm.reserve(bytes) }, options.maxPixels)
           hasAlpha = png.hasAlpha
           step('decode')
           return wasm.resizePixels(png, first.size, hasAlpha, colour)
@@ -151,6 +151,6 @@ async function encode(wasm: JpegDecoder, image: WasmImage, format: FormatName, o
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const pixels = orient({ width: image.width, height: image.height, data: wasm.pixels(image) }, orientation)
   if (format === 'jpeg') return wasm.encodePixels(pixels, JPEG_QUALITY)
-  // The PNG encoder awaits between rows; the view stays valid because the caller holds the codec's turn (no copy of the variant).
-  return encodePng(pixels)
+  // Filtered and deflated in the codec, reading the variant where it is (the caller holds the codec's turn).
+  return encodePng(pixels, wasm)
 }

@@ -13,6 +13,8 @@
  */
 import type { ColourSource } from '../colour/profile'
 import { ImageDecodeError } from '../errors'
+import type { ZlibInflater } from '../png/inflate'
+import type { PngDeflater, RgbaPixels, ZlibSettings } from '../png/encoder'
 
 export interface JpegInfo {
   width: number
@@ -104,6 +106,20 @@ interface Exports {
   cs_message(): number
   mem_alloc(bytes: number): number
   mem_free(ptr: number): void
+  // png.c (zlib)
+  pi_open(): number
+  pi_input(): number
+  pi_output(): number
+  pi_capacity(): number
+  pi_window(): number
+  pi_run(fresh: number): number
+  pi_status(): number
+  pi_message(): number
+  pe_has_alpha(rgba: number, pixels: number): number
+  pe_encode(rgba: number, width: number, height: number, alpha: number, level: number, strategy: number): number
+  pe_output(): number
+  pe_message(): number
+  pe_release(): void
 }
 
 /**
@@ -168,8 +184,10 @@ class CodecError extends ImageDecodeError {}
  * One instance of the codec module: libjpeg-turbo's decoder and encoder and a
  * streaming Lanczos-3 resampler sharing one WASM memory.
  */
-export class JpegDecoder {
+export class JpegDecoder implements PngDeflater {
   private x!: Exports
+  /** The PNG decoder's zlib inflater in this instance (made with it: see adopt). */
+  inflater!: ZlibInflater
   /** Jobs holding WasmImages: the instance is only ever replaced when none does. */
   private jobs = 0
   private epoch = 0
@@ -407,6 +425,50 @@ export class JpegDecoder {
     }
   }
 
+  /** True when any pixel's alpha is not 255 (pixels in codec memory are read in place). */
+  anyTransparent(pixels: RgbaPixels): boolean {
+    return this.withPixels(pixels, (ptr) => this.x.pe_has_alpha(ptr, pixels.width * pixels.height) !== 0)
+  }
+
+  /** A PNG's zlib stream (filtered rows, deflated) of RGBA pixels, handed to `use` as a view valid during the call. */
+  deflateRows(pixels: RgbaPixels, alpha: boolean, zlib: ZlibSettings, use: (idat: Uint8Array) => void): void {
+    this.withPixels(pixels, (ptr) => {
+      const x = this.x
+      let size: number
+      try {
+        size = x.pe_encode(ptr, pixels.width, pixels.height, alpha ? 1 : 0, zlib.level, zlib.strategy)
+      } catch (error) {
+        throw this.fail(error) // a trap, or growth over maxMemoryBytes
+      }
+      if (size < 0) throw this.fail(new Error(this.text(x.pe_message()) || 'PNG encoding failed'))
+      try {
+        use(new Uint8Array(x.memory.buffer, x.pe_output(), size))
+      } finally {
+        x.pe_release()
+      }
+    })
+  }
+
+  /** Runs `work` on the address of the pixels: in place when they live in codec memory, else a copy there. */
+  private withPixels<T>(pixels: RgbaPixels, work: (ptr: number) => T): T {
+    const x = this.healthy()
+    const data = pixels.data
+    if (data.buffer === x.memory.buffer) return work(data.byteOffset)
+    let ptr = 0
+    try {
+      ptr = x.mem_alloc(data.byteLength)
+    } catch (error) {
+      throw this.fail(error)
+    }
+    if (!ptr) throw this.fail(new Error('out of memory for the PNG encoder input'))
+    try {
+      new Uint8Array(x.memory.buffer, ptr, data.byteLength).set(data)
+      return work(ptr)
+    } finally {
+      x.mem_free(ptr)
+    }
+  }
+
   release(image: WasmImage): void {
     if (image.handle && !this.broken && image.epoch === this.epoch) this.x.rs_free(image.handle)
     image.handle = 0
@@ -516,6 +578,27 @@ export class JpegDecoder {
     this.broken = false
     this.tempRet0 = 0
     this.x._initialize()
+    // The inflater's state and buffers are made first and kept: a PNG decode then never grows memory
+    // (which would detach the views of its reserve()d block) by opening it.
+    const x = this.x
+    if (x.pi_open() < 0) throw new Error('out of memory for the zlib inflater')
+    const input = new Uint8Array(x.memory.buffer, x.pi_input(), x.pi_capacity())
+    const output = new Uint8Array(x.memory.buffer, x.pi_output(), x.pi_window())
+    this.inflater = {
+      open: () => {
+        if (this.healthy().pi_open() < 0) throw this.fail(new Error('zlib inflateReset failed'))
+      },
+      // Views made once: the memory only grows between decodes, and then re-made below.
+      get input() {
+        return input.buffer === x.memory.buffer ? input : new Uint8Array(x.memory.buffer, x.pi_input(), x.pi_capacity())
+      },
+      get output() {
+        return output.buffer === x.memory.buffer ? output : new Uint8Array(x.memory.buffer, x.pi_output(), x.pi_window())
+      },
+      run: (fresh) => x.pi_run(fresh),
+      status: () => x.pi_status(),
+      message: () => this.text(x.pi_message()),
+    }
   }
 
   private check(result: number): number {

@@ -57,6 +57,26 @@ export class ByteReader {
     return out
   }
 
+  /**
+   * Up to `max` bytes already in hand, as a view, without awaiting (empty when a read would be
+   * needed): the IDAT reader walks many small chunks of an in-memory file with no promise per chunk.
+   */
+  takeBuffered(max: number): Uint8Array {
+    const n = Math.min(max, this.buf.length - this.pos)
+    if (n <= 0) return EMPTY
+    const out = this.buf.subarray(this.pos, this.pos + n)
+    this.pos += n
+    return out
+  }
+
+  /** Exactly `n` bytes when already in hand in one piece, else null (then await readExact). */
+  takeExact(n: number): Uint8Array | null {
+    if (this.buf.length - this.pos < n) return null
+    const out = this.buf.subarray(this.pos, this.pos + n)
+    this.pos += n
+    return out
+  }
+
   /** Exactly `n` bytes (meant for small reads: headers, CRCs, small chunks). */
   async readExact(n: number): Promise<Uint8Array> {
     if (this.buf.length - this.pos >= n) {

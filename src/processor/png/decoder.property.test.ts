@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { fixture, fixtureNames } from '../../../test/fixtures'
 import { ImageDecodeError } from '../errors'
 import { crc32 } from '../../lib/crc32'
-import { decodePng } from './decoder'
+import { decodePngWithCodec } from './test-codec'
 
 const seeds = fixtureNames('pngsuite/')
   .filter((p) => p.endsWith('.png'))
@@ -50,7 +50,7 @@ async function settle(bytes: Uint8Array, [w, h]: readonly [number, number]): Pro
   let timer: ReturnType<typeof setTimeout> | null = null
   const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the decoder never settled')), HANG_GUARD_MS)))
   try {
-    const out = await Promise.race([decodePng(bytes, w, h, 50_000_000), hang])
+    const out = await Promise.race([decodePngWithCodec(bytes, w, h, 50_000_000), hang])
     expect(out.width).toBeGreaterThan(0)
     expect(out.data.length).toBe(out.width * out.height * 4)
     return 'decoded'

@@ -1,13 +1,13 @@
 /**
  * Streaming PNG decoder for Workers: never holds the full-size image. IDAT data is inflated by
- * the platform's DecompressionStream, unfiltered scanline by scanline (only the previous row is
- * kept), converted to RGBA8 and box-reduced by an integer factor on the fly (see rows.ts).
- * Web-standard APIs only.
+ * zlib in the codec's WASM memory (inflate.ts), unfiltered scanline by scanline (only the
+ * previous row is kept), converted to RGBA8 and box-reduced by an integer factor on the fly
+ * (see rows.ts), all in buffers of the codec's memory.
  */
 import { ImageDecodeError } from '../errors'
 import { ByteReader } from './bytes'
 import { crc32 } from '../../lib/crc32'
-import { inflateStream, TrailingDataError } from './inflate'
+import { inflateIdat, type CompressedSource, type ZlibInflater } from './inflate'
 import { RowSink, rowBytesFor, type Reserve, type Transparency } from './rows'
 
 export interface PngInfo {
@@ -42,45 +42,29 @@ const MAX_EXIF = 1024 * 1024
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] }
 
 /**
+ * What the decoder needs from the codec (jpeg/decoder.ts's JpegDecoder): its zlib inflater and one
+ * block of its memory for every row, sum and output buffer (see rows.ts).
+ */
+export interface PngCodec {
+  inflater: ZlibInflater
+  reserve: Reserve
+}
+
+/**
  * Decode, box-reducing by the largest integer factor k such that ceil(w/k) >= minWidth and
  * ceil(h/k) >= minHeight (k >= 1). Throws ImageDecodeError for anything invalid, including
- * width*height > maxPixels (checked from IHDR before any allocation). `reserve` gives the block
- * holding every row, sum and output buffer (default: a new ArrayBuffer; see rows.ts).
+ * width*height > maxPixels (checked from IHDR before any allocation).
  */
 export async function decodePng(
   source: Uint8Array | ReadableStream<Uint8Array>,
   minWidth: number,
   minHeight: number,
+  codec: PngCodec,
   maxPixels = 100_000_000,
-  reserve?: Reserve,
-): Promise<DecodedPng> {
-  try {
-    return await decodeOnce(source, minWidth, minHeight, maxPixels, reserve)
-  } catch (e) {
-    // Bytes after the zlib stream made the inflater drop the last rows. libpng reads such files
-    // with a warning, so decode again, stopping before those bytes; only bytes in memory can be.
-    if (!(e instanceof TrailingDataError) || !(source instanceof Uint8Array)) throw e
-    try {
-      return await decodeOnce(source, minWidth, minHeight, maxPixels, reserve, e.fedBefore)
-    } catch (again) {
-      // Fed byte by byte, the stream still ended before the last scanline.
-      if (again instanceof TrailingDataError) throw new ImageDecodeError('Not enough image data: the zlib stream in IDAT ends before the last scanline')
-      throw again
-    }
-  }
-}
-
-async function decodeOnce(
-  source: Uint8Array | ReadableStream<Uint8Array>,
-  minWidth: number,
-  minHeight: number,
-  maxPixels: number,
-  reserve?: Reserve,
-  bytewiseFrom?: number,
 ): Promise<DecodedPng> {
   const input = new ByteReader(source)
   try {
-    const result = await decode(input, minWidth, minHeight, maxPixels, reserve, bytewiseFrom)
+    const result = await decode(input, minWidth, minHeight, maxPixels, codec)
     input.close()
     return result
   } catch (e) {
@@ -119,7 +103,7 @@ interface ChunkHeader {
   crc: number
 }
 
-async function decode(input: ByteReader, minWidth: number, minHeight: number, maxPixels: number, reserve: Reserve | undefined, bytewiseFrom?: number): Promise<DecodedPng> {
+async function decode(input: ByteReader, minWidth: number, minHeight: number, maxPixels: number, codec: PngCodec): Promise<DecodedPng> {
   const sig = await input.readExact(8).catch((e: unknown) => {
     throw input.exhausted ? new ImageDecodeError('Not a PNG file: too short') : e
   })
@@ -196,14 +180,10 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
           break
         }
         if (ct === 3 && !tr.palette) throw new ImageDecodeError('Missing PLTE chunk for a palette image')
-        const rows: RowSink = new RowSink(info, tr, factor, reserve)
+        const rows: RowSink = new RowSink(info, tr, factor, codec.reserve)
         sink = rows
         const idat = new IdatReader(input, h)
-        await inflateStream(
-          (max) => idat.next(max),
-          (bytes) => rows.push(bytes),
-          { complete: () => rows.complete, bytewiseFrom },
-        )
+        await inflateIdat(idat, codec.inflater, rows)
         rows.finish()
         pending = idat.after
         break
@@ -234,8 +214,8 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
   }
 }
 
-/** Hands out the payload of consecutive IDAT chunks in pieces, checking each chunk's CRC. */
-class IdatReader {
+/** Hands out the payload of consecutive IDAT chunks, checking each chunk's CRC. */
+class IdatReader implements CompressedSource {
   /** The first chunk header after the IDAT run, once reached. */
   after: ChunkHeader | null = null
   private remaining: number
@@ -251,49 +231,59 @@ class IdatReader {
   }
 
   /**
-   * The next piece of at most `max` bytes, or null after the last IDAT chunk. Pieces span chunk
-   * boundaries: every piece is one write to the inflater, and a write costs a turn of the event
-   * loop, so a file split into 382,000 one-byte IDAT chunks took ~13 s of CPU one write per chunk.
+   * Copies payload into `into` across chunk boundaries, awaiting only when the source has no
+   * bytes in hand (never for an in-memory file): 99,000 tiny IDAT chunks cost no promise each.
    */
-  async next(max: number): Promise<Uint8Array | null> {
-    const first = await this.piece(max)
-    if (!first || first.length >= max) return first
-    const parts = [first]
-    let n = first.length
-    while (n < max) {
-      const more = await this.piece(max - n)
-      if (!more) break
-      parts.push(more)
-      n += more.length
-    }
-    if (parts.length === 1) return first
-    const out = new Uint8Array(n)
-    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0)
-    return out
-  }
-
-  private async piece(max: number): Promise<Uint8Array | null> {
-    for (;;) {
-      if (this.after) return null
+  async fill(into: Uint8Array): Promise<number> {
+    let n = 0
+    while (n < into.length && !this.after) {
       if (this.remaining > 0) {
-        const s = await this.input.readSome(Math.min(this.remaining, max))
+        let s = this.input.takeBuffered(Math.min(this.remaining, into.length - n))
+        if (!s.length) {
+          if (n) break // inflate what is in hand first
+          s = await this.input.readSome(Math.min(this.remaining, into.length))
+        }
+        into.set(s, n)
         this.crc = crc32(this.crc, s)
         this.remaining -= s.length
-        return s
+        n += s.length
+        continue
       }
-      if (this.inChunk) {
-        await checkCrc(this.input, 'IDAT', this.crc)
-        this.inChunk = false
-      }
-      const h = await readHeader(this.input)
-      if (h.type !== 'IDAT') {
-        this.after = h
-        return null
-      }
-      this.remaining = h.length
-      this.crc = h.crc
-      this.inChunk = true
+      if (this.inChunk) this.endChunk(this.input.takeExact(4) ?? (await this.input.readExact(4)))
+      this.enter(parseHeader(this.input.takeExact(8) ?? (await this.input.readExact(8))))
     }
+    return n
+  }
+
+  /** Reads the rest of the IDAT run, checking CRCs (IDAT is critical), without inflating it. */
+  async skipRest(): Promise<void> {
+    while (!this.after) {
+      if (this.remaining > 0) {
+        const s = this.input.takeBuffered(this.remaining)
+        const bytes = s.length ? s : await this.input.readSome(this.remaining)
+        this.crc = crc32(this.crc, bytes)
+        this.remaining -= bytes.length
+        continue
+      }
+      if (this.inChunk) this.endChunk(this.input.takeExact(4) ?? (await this.input.readExact(4)))
+      this.enter(parseHeader(this.input.takeExact(8) ?? (await this.input.readExact(8))))
+    }
+  }
+
+  private endChunk(storedCrc: Uint8Array): void {
+    if (u32(storedCrc, 0) !== this.crc) throw crcError('IDAT')
+    this.inChunk = false
+  }
+
+  /** The next chunk: another IDAT continues the run, anything else ends it. */
+  private enter(h: ChunkHeader): void {
+    if (h.type !== 'IDAT') {
+      this.after = h
+      return
+    }
+    this.remaining = h.length
+    this.crc = h.crc
+    this.inChunk = true
   }
 }
 
@@ -321,7 +311,10 @@ function parseIhdr(d: Uint8Array): PngInfo {
 }
 
 async function readHeader(input: ByteReader): Promise<ChunkHeader> {
-  const b = await input.readExact(8)
+  return parseHeader(await input.readExact(8))
+}
+
+function parseHeader(b: Uint8Array): ChunkHeader {
   const length = u32(b, 0)
   if (length > 0x7fffffff) throw new ImageDecodeError(`Invalid chunk length ${length}`)
   return { length, type: typeName(b, 4), crc: crc32(0, b, 4, 8) }

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
 import { ImageDecodeError } from '../errors'
-import { decodePng } from './decoder'
-import { TrailingDataError } from './inflate'
+import { crc32 } from '../../lib/crc32'
+import { decodePngWithCodec as decodePng } from './test-codec'
 
 /** Full size (factor 1): every pixel is compared. */
 const decode = (bytes: Uint8Array) => decodePng(bytes, Infinity, Infinity)
@@ -60,11 +60,36 @@ describe('PNG damage libpng only warns about', () => {
     expect(firstDifference(got.data, want.data)).toBe(-1)
   })
 
-  it('needs its second pass for bytes after the stream: a stream source, read once, fails cleanly', async () => {
-    // The inflater rejects the piece holding the trailing bytes and drops its rows; only bytes in
-    // memory (what the consumer has) can be decoded again up to the end of the zlib stream.
+  it('reads bytes after the zlib stream from a stream source too, in one pass', async () => {
+    // zlib stops at the end of its stream, so nothing after it is ever inflated: no second pass
+    // over bytes in memory is needed (DecompressionStream dropped the rows of the piece holding them).
     const stream = new Blob([tolerant('png-640x480-trailing-bytes.png')]).stream()
-    await expect(decodePng(stream, Infinity, Infinity)).rejects.toThrow(TrailingDataError)
+    const got = await decodePng(stream, Infinity, Infinity)
+    const want = await decode(tolerant('png-640x480.png'))
+    expect(firstDifference(got.data, want.data)).toBe(-1)
+  })
+
+  it('ignores a bad Adler-32 trailer after the last scanline (libpng does not check it)', async () => {
+    const bytes = tolerant('png-640x480.png').slice()
+    const last = findIdat(bytes, 'last')
+    const crcAt = last.start + 8 + last.length
+    // The zlib stream's last 4 bytes (its trailer) end the last IDAT's payload; re-seal the CRC.
+    bytes[crcAt - 1] = bytes[crcAt - 1]! ^ 0xff
+    new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(crcAt, crc32(0, bytes, last.start + 4, crcAt))
+    const got = await decode(bytes)
+    const want = await decode(tolerant('png-640x480.png'))
+    expect(firstDifference(got.data, want.data)).toBe(-1)
+  })
+
+  it('refuses corrupt zlib data before the last scanline, saying so', async () => {
+    const bytes = tolerant('png-640x480.png').slice()
+    // The zlib header (the first IDAT's first two bytes) made invalid: zlib stops at once.
+    const first = findIdat(bytes, 'first')
+    const end = first.start + 8 + first.length
+    bytes[first.start + 8] = 0xff
+    bytes[first.start + 9] = 0xff
+    new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(end, crc32(0, bytes, first.start + 4, end))
+    await expect(decode(bytes)).rejects.toThrow(/Corrupt zlib data in IDAT/)
   })
 })
 
@@ -86,3 +111,19 @@ describe('PNG damage libpng refuses', () => {
     await expect(decode(bytes)).rejects.toThrow(/CRC mismatch in IDAT chunk/)
   })
 })
+
+/** The first or last IDAT chunk: `start` is the offset of its length field. */
+function findIdat(b: Uint8Array, which: 'first' | 'last'): { start: number; length: number } {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  let last = { start: -1, length: 0 }
+  for (let pos = 8; pos + 12 <= b.length; ) {
+    const length = view.getUint32(pos)
+    if (String.fromCharCode(...b.subarray(pos + 4, pos + 8)) === 'IDAT') {
+      last = { start: pos, length }
+      if (which === 'first') return last
+    }
+    pos += 12 + length
+  }
+  if (last.start < 0) throw new Error('no IDAT')
+  return last
+}
