@@ -26,6 +26,7 @@ import { trackWasmMemories, allocationHooks, allocationPeak, sample, peakRss } f
 import { capJpeg, capPng, photo12mp, photo12mpTagged, progressiveJpeg, readInput } from './bench/inputs.mjs'
 import { interlacedWorst, nonInterleavedJpeg, tinyChunkPng, widestPng } from './bench/adversarial.mjs'
 import { loadProcessor } from './bench/bundle.mjs'
+import { processorLimits } from './bench/default-inputs.mjs'
 import { sharpVariants } from './bench/sharp.mjs'
 
 if (!globalThis.gc) {
@@ -50,11 +51,7 @@ const reps = option('--reps', 3)
 const streamCount = option('--stream', 3)
 const mixedRounds = option('--mixed', 2)
 
-const vars = readFileSync(resolve(root, 'wrangler.processor.toml'), 'utf8')
-const varOf = (name) => Number(vars.match(new RegExp(`^${name}\\s*=\\s*"(\\d+)"`, 'm'))?.[1])
-const maxPixels = varOf('MAX_PIXELS')
-const maxProgressive = varOf('MAX_PROGRESSIVE_PIXELS') || maxPixels
-const maxBytes = varOf('MAX_UPLOAD_BYTES')
+const { maxPixels, maxProgressive, maxBytes } = processorLimits(root)
 
 const files = args.length
   ? args.map((f) => resolve(f))

@@ -1,6 +1,6 @@
 /**
  * Adversarial bench inputs (issue 16): shapes the upload accepts that stress the decoders, each at
- * the worst the plan (src/processor/plan.ts) still accepts. Generated once, cached with the others.
+ * the worst the plan (src/formats/plan.ts) still accepts. Generated once, cached with the others.
  * Pixel content is simple where only the layout matters (memory and CPU depend on the layout).
  */
 import { execFileSync } from 'node:child_process'

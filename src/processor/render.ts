@@ -24,7 +24,7 @@ import { JpegDecoder, type WasmImage } from './jpeg/decoder'
 import jpegDecWasm from './jpeg/jpeg_dec.wasm?module'
 import { orient } from './orient'
 import { readColourSource } from './colour/profile'
-import { DEFAULT_LIMITS, planDecode, WASM_CEILING } from './plan'
+import { DEFAULT_LIMITS, planDecode, WASM_CEILING } from '../formats/plan'
 import { decodePng } from './png/decoder'
 import { encodePng } from './png/encoder'
 

@@ -12,6 +12,8 @@
  *   const { data, width, height } = decoder.decode(bytes, 1440, 1080)
  */
 import type { ColourSource } from '../colour/profile'
+import { chooseScale } from '../../formats/geometry'
+import { MAX_PIXELS } from '../../formats/limits'
 import { ImageDecodeError } from '../errors'
 import type { ZlibInflater } from '../png/inflate'
 import type { PngDeflater, RgbaPixels, ZlibSettings } from '../png/encoder'
@@ -53,29 +55,9 @@ export interface JpegDecoderOptions {
   maxMemoryBytes?: number
 }
 
-/** Header pixel count above which decode refuses, before allocating anything. */
-export const MAX_PIXELS = 100_000_000
 const DEFAULT_MAX_COEFFICIENT_BYTES = 48 * 1024 * 1024
 const DEFAULT_MAX_MEMORY_BYTES = 82 * 1024 * 1024
 
-/**
- * The smallest DCT scale M/8 (M = 1..8) whose output, ceil(dim * M / 8) as
- * libjpeg computes it, is at least minWidth x minHeight (both); full size
- * (8/8) when even that is smaller. The denominator is always 8.
- */
-export function chooseScale(
-  width: number,
-  height: number,
-  minWidth: number,
-  minHeight: number,
-): { num: number; denom: number } {
-  for (let m = 1; m < 8; m++) {
-    if (Math.ceil((width * m) / 8) >= minWidth && Math.ceil((height * m) / 8) >= minHeight) {
-      return { num: m, denom: 8 }
-    }
-  }
-  return { num: 8, denom: 8 }
-}
 
 /** The C exports (codec/jpeg/*.c). Negative results mean "error, see jd_message / je_message". */
 interface Exports {

@@ -8,7 +8,9 @@ import { ImageDecodeError } from '../errors'
 import { ByteReader } from './bytes'
 import { crc32 } from '../../lib/crc32'
 import { inflateIdat, type CompressedSource, type ZlibInflater } from './inflate'
-import { RowSink, rowBytesFor, type Reserve, type Transparency } from './rows'
+import { reductionFactor, rowBytesFor } from '../../formats/geometry'
+import { MAX_PIXELS } from '../../formats/limits'
+import { RowSink, type Reserve, type Transparency } from './rows'
 
 export interface PngInfo {
   width: number
@@ -60,7 +62,7 @@ export async function decodePng(
   minWidth: number,
   minHeight: number,
   codec: PngCodec,
-  maxPixels = 100_000_000,
+  maxPixels = MAX_PIXELS,
 ): Promise<DecodedPng> {
   const input = new ByteReader(source)
   try {
@@ -75,17 +77,6 @@ export async function decodePng(
   }
 }
 
-/** Largest k with ceil(w/k) >= minWidth and ceil(h/k) >= minHeight, at least 1. */
-export function reductionFactor(width: number, height: number, minWidth: number, minHeight: number): number {
-  const limit = (size: number, min: number): number => {
-    if (Number.isNaN(min)) return 1
-    if (min <= 1) return Infinity
-    if (min > size) return 1
-    // ceil(size/k) >= m  <=>  k*(m-1) < size  <=>  k <= (size-1)/(m-1)
-    return Math.floor((size - 1) / (Math.ceil(min) - 1))
-  }
-  return Math.max(1, Math.min(limit(width, minWidth), limit(height, minHeight), Math.max(width, height)))
-}
 
 /** Reads the header of a PNG from its first 33 bytes (signature and IHDR, CRC checked). */
 export function readPngInfo(bytes: Uint8Array): PngInfo {

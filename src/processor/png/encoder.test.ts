@@ -3,7 +3,7 @@ import { fixture } from '../../../test/fixtures'
 import { referenceDecode } from '../../../test/reference'
 import { JpegDecoder } from '../jpeg/decoder'
 import jpegWasm from '../jpeg/jpeg_dec.wasm?module'
-import { pngEncodeBytes } from '../plan'
+import { pngEncodeBytes } from '../../formats/plan'
 import { encodePng as encodePngIn } from './encoder'
 import { encodePngWithCodec as encodePng } from './test-codec'
 

@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { chunk } from './encoder'
-import { reductionFactor } from './decoder'
-import { STRIP_PIXELS } from './rows'
+import { reductionFactor, STRIP_PIXELS } from '../../formats/geometry'
 import { decodePngWithCodec } from './test-codec'
 
 interface Shape {

@@ -1,3 +1,4 @@
+import { PNG_CHANNELS, rowBytesFor, STRIP_PIXELS } from '../../formats/geometry'
 import { ImageDecodeError } from '../errors'
 import type { PngInfo as ImageHeader } from './decoder'
 
@@ -40,14 +41,8 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const
 
-const CHANNELS = [1, 0, 3, 1, 2, 0, 4]
 
-/** Pixels converted to RGBA8 at a time: bounds the conversion buffer whatever the width (16 KB). */
-export const STRIP_PIXELS = 4096
 
-export function rowBytesFor(width: number, colorType: number, bitDepth: number): number {
-  return Math.ceil((width * CHANNELS[colorType]! * bitDepth) / 8)
-}
 
 function passesFor(h: ImageHeader): Pass[] {
   const list = h.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const)
@@ -119,10 +114,10 @@ export class RowSink {
     this.passes = passesFor(hdr)
     this.pass = this.passes[0]!
     // Filter byte distance: bytes per complete pixel, at least 1.
-    this.bpp = Math.max(1, (CHANNELS[colorType]! * bitDepth) >> 3)
+    this.bpp = Math.max(1, (PNG_CHANNELS[colorType]! * bitDepth) >> 3)
     // Rows carry bpp leading zero bytes, so filters need no special case for the first pixel.
     const rowLen = this.bpp + rowBytesFor(width, colorType, bitDepth)
-    this.bitsPerPixel = CHANNELS[colorType]! * bitDepth
+    this.bitsPerPixel = PNG_CHANNELS[colorType]! * bitDepth
     this.direct = bitDepth !== 8 ? 0 : colorType === 6 ? 4 : colorType === 2 && !tr.hasAlpha ? 3 : 0
     const needRgba = k === 1 ? interlaced : !this.direct
     // A strip, not a row: a row of width*4 bytes is what a 1-bit 100,000,000x1 file would make us allocate.

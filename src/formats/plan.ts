@@ -4,11 +4,10 @@
  * (422) and the processor checks the same plan before decoding. Pure: no bindings, no I/O.
  * Figures and how they were measured: docs/memory-plan.md.
  */
-import { displayedSize, type ImageHeader, type JpegLayout, type PngLayout } from '../formats/header'
-import { fitWithin, PRESETS, type Size } from '../formats/presets'
-import { chooseScale } from './jpeg/decoder'
-import { reductionFactor } from './png/decoder'
-import { rowBytesFor, STRIP_PIXELS } from './png/rows'
+import { displayedSize, type ImageHeader, type JpegLayout, type PngLayout } from './header'
+import { fitWithin, PRESETS, type Size } from './presets'
+import { chooseScale, reductionFactor, rowBytesFor, STRIP_PIXELS } from './geometry'
+import { MAX_PIXELS } from './limits'
 
 const MiB = 1024 * 1024
 
@@ -25,7 +24,7 @@ export interface PlanLimits {
 }
 
 export const DEFAULT_LIMITS: PlanLimits = {
-  maxPixels: 100_000_000,
+  maxPixels: MAX_PIXELS,
   memoryBytes: 96 * MiB,
   cpuMs: 3000,
   maxCoefficientBytes: 48 * MiB,

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
-import type { ImageHeader, JpegLayout, PngLayout } from '../formats/header'
-import { sniffImage } from '../formats/sniff'
+import type { ImageHeader, JpegLayout, PngLayout } from './header'
+import { sniffImage } from './sniff'
 import { coefficientBytes, DEFAULT_LIMITS, planDecode, pngEncodeBytes, ZLIB_INFLATER_BYTES } from './plan'
 
 const MiB = 1024 * 1024
