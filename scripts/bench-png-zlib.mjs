@@ -12,10 +12,10 @@ import { chunk, IEND, SIGNATURE } from '../test/fixtures/png-chunks.mjs'
 
 sharp.concurrency(1)
 sharp.cache(false)
-const { JpegDecoder, encodePng, jpegWasm } = await loadModules(
-  `export { JpegDecoder } from './src/processor/jpeg/decoder.ts'\nexport { encodePng } from './src/processor/png/encoder.ts'\nexport { default as jpegWasm } from './src/processor/jpeg/jpeg_dec.wasm?module'\n`,
+const { Codec, encodePng, jpegWasm } = await loadModules(
+  `export { Codec } from './src/processor/codec/codec.ts'\nexport { encodePng } from './src/processor/png/encoder.ts'\nexport { default as jpegWasm } from './src/processor/codec/codec.wasm?module'\n`,
 )
-const codec = await JpegDecoder.create(jpegWasm)
+const codec = await Codec.create(jpegWasm)
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const time = async (f) => {
   const runs = []

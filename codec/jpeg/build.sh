@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds src/processor/jpeg/jpeg_dec.wasm (JPEG decoder, JPEG encoder,
+# Builds src/processor/codec/codec.wasm (JPEG decoder, JPEG encoder,
 # Lanczos resampler, colour conversion and PNG's zlib work: codec/jpeg/{decoder,
 # encoder,resize,colour,png}.c) from Debian bookworm's libjpeg-turbo, lcms2 and
 # zlib sources, with Debian's emscripten (3.1.6).
@@ -13,7 +13,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-OUT="$ROOT/src/processor/jpeg/jpeg_dec.wasm"
+OUT="$ROOT/src/processor/codec/codec.wasm"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 # 1. Tools from Debian: emscripten (clang-14 + binaryen), cmake, dpkg-dev for apt-get source.
@@ -128,8 +128,8 @@ emcc -O3 -msimd128 -sSUPPORT_LONGJMP=wasm \
   --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB \
   --js-library "$WORK/imports.js" \
-  -o "$WORK/jpeg_dec.wasm"
-cp "$WORK/jpeg_dec.wasm" "$OUT"
+  -o "$WORK/codec.wasm"
+cp "$WORK/codec.wasm" "$OUT"
 ls -l "$OUT"
 "$NODE_BIN" -e 'const m = new WebAssembly.Module(require("fs").readFileSync(process.argv[1]));
   console.log("imports:", WebAssembly.Module.imports(m).map(i => i.module + "." + i.name + ":" + i.kind).join(" "));

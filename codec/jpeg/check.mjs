@@ -1,4 +1,4 @@
-// Checks src/processor/jpeg (glue + jpeg_dec.wasm) in Node: correctness
+// Checks src/processor/codec (glue + codec.wasm) in Node: correctness
 // against djpeg/ImageMagick (and @jsquash/jpeg if installed), error handling,
 // memory and timing. Needs tsx (for the .ts import), /usr/bin/convert
 // (imagemagick), djpeg + jpegtran (libjpeg-turbo-progs). From a scratch dir
@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { JpegDecoder, chooseScale } from '../../src/processor/jpeg/decoder.ts'
+import { Codec, chooseScale } from '../../src/processor/codec/codec.ts'
 import { ImageDecodeError } from '../../src/processor/errors.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -138,11 +138,11 @@ function diff(a, b) {
 const fmt = (d) => `max ${d.max}, mean ${d.mean.toFixed(3)}`
 
 // ---- module, imports
-const wasmPath = path.join(root, 'src/processor/jpeg/jpeg_dec.wasm')
+const wasmPath = path.join(root, 'src/processor/codec/codec.wasm')
 const module = new WebAssembly.Module(fs.readFileSync(wasmPath))
-console.log(`jpeg_dec.wasm: ${fs.statSync(wasmPath).size} bytes`)
+console.log(`codec.wasm: ${fs.statSync(wasmPath).size} bytes`)
 console.log('imports:', WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`).join(', '))
-const decoder = await JpegDecoder.create(module) // LinkError here if the glue misses an import
+const decoder = await Codec.create(module) // LinkError here if the glue misses an import
 ok(true, 'instantiates with only the glue\'s imports')
 
 // ---- chooseScale
@@ -238,7 +238,7 @@ for (const [file, minW, minH] of [
   ['photo.jpg', 1440, 1080], ['photo.jpg', 2016, 1512], ['photo.jpg', 1008, 756], ['photo.jpg', 1, 1], ['photo.jpg', 1e9, 1e9],
   ['big.jpg', 1440, 1080], ['big.jpg', 1e9, 1e9], ['prog.jpg', 1440, 1080], ['gray.jpg', 1440, 1080],
 ]) {
-  const d = await JpegDecoder.create(module)
+  const d = await Codec.create(module)
   const bytes = new Uint8Array(fs.readFileSync(img(file)))
   const times = []
   let out

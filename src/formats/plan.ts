@@ -17,7 +17,7 @@ export interface PlanLimits {
   memoryBytes: number
   /** Estimated CPU of one image's decode and variants; a batch of 10 images must fit cpu_ms. */
   cpuMs: number
-  /** The codec's cap on libjpeg's coefficient buffers (JpegDecoderOptions.maxCoefficientBytes). */
+  /** The codec's cap on libjpeg's coefficient buffers (CodecOptions.maxCoefficientBytes). */
   maxCoefficientBytes: number
   /** The largest upload, which sits in memory (JS, and for JPEG also WASM) during the decode. */
   maxUploadBytes: number

@@ -20,8 +20,8 @@ import { sniffImage } from '../formats/sniff'
 import { fitWithin, type Size } from '../formats/presets'
 import { log } from '../lib/log'
 import { ImageDecodeError } from './errors'
-import { JpegDecoder, type WasmImage } from './jpeg/decoder'
-import jpegDecWasm from './jpeg/jpeg_dec.wasm?module'
+import { Codec, type WasmImage } from './codec/codec'
+import codecWasm from './codec/codec.wasm?module'
 import { orient } from './orient'
 import { readColourSource } from './colour/profile'
 import { DEFAULT_LIMITS, planDecode, WASM_CEILING } from '../formats/plan'
@@ -54,9 +54,9 @@ const logColourFallback = (reason: string) => log.warn('colour.fallback', { reas
 /** JPEG quality of variants: visually transparent at these sizes, about half the bytes of q92. */
 const JPEG_QUALITY = 82
 
-let codec: Promise<JpegDecoder> | undefined
+let codec: Promise<Codec> | undefined
 // One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
-const getCodec = () => (codec ??= JpegDecoder.create(jpegDecWasm, { maxMemoryBytes: WASM_CEILING }))
+const getCodec = () => (codec ??= Codec.create(codecWasm, { maxMemoryBytes: WASM_CEILING }))
 
 /**
  * Calls into the codec take turns: a PNG decode holds views of the codec's memory across awaits,
@@ -146,7 +146,7 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   }
 }
 
-async function encode(wasm: JpegDecoder, image: WasmImage, format: FormatName, orientation: number): Promise<Uint8Array> {
+async function encode(wasm: Codec, image: WasmImage, format: FormatName, orientation: number): Promise<Uint8Array> {
   if (orientation === 1 && format === 'jpeg') return wasm.encode(image, JPEG_QUALITY)
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const pixels = orient({ width: image.width, height: image.height, data: wasm.pixels(image) }, orientation)

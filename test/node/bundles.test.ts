@@ -31,7 +31,7 @@ describe('deploy bundles', () => {
 
   it('the processor Worker has the codec and no HTTP code, and no workers.dev address', () => {
     const processor = dryRun('wrangler.processor.toml')
-    expect(processor.files.some((f) => f.endsWith('jpeg_dec.wasm'))).toBe(true)
+    expect(processor.files.some((f) => f.endsWith('codec.wasm'))).toBe(true)
     expect(processor.sources.filter((s) => /^src\/(api|upload|delivery)\/|node_modules\/(hono|@hono)\//.test(s))).toEqual([])
     expect(readFileSync(join(root, 'wrangler.processor.toml'), 'utf8')).toMatch(/^workers_dev = false$/m)
   })

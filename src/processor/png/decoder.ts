@@ -44,7 +44,7 @@ const MAX_EXIF = 1024 * 1024
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] }
 
 /**
- * What the decoder needs from the codec (jpeg/decoder.ts's JpegDecoder): its zlib inflater and one
+ * What the decoder needs from the codec (jpeg/decoder.ts's Codec): its zlib inflater and one
  * block of its memory for every row, sum and output buffer (see rows.ts).
  */
 export interface PngCodec {

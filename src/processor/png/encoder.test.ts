@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
 import { referenceDecode } from '../../../test/reference'
-import { JpegDecoder } from '../jpeg/decoder'
-import jpegWasm from '../jpeg/jpeg_dec.wasm?module'
+import { Codec } from '../codec/codec'
+import codecWasm from '../codec/codec.wasm?module'
 import { pngEncodeBytes } from '../../formats/plan'
 import { encodePng as encodePngIn } from './encoder'
 import { encodePngWithCodec as encodePng } from './test-codec'
@@ -40,7 +40,7 @@ describe('encodePng', () => {
 describe('the PNG encoder in the codec', () => {
   it('needs no more WASM memory than the plan gives it, for an incompressible 1920x1080 RGBA variant', async () => {
     // A fresh instance, so any growth during the encode shows (a shared one may have grown already).
-    const codec = await JpegDecoder.create(jpegWasm)
+    const codec = await Codec.create(codecWasm)
     const size = { width: 1920, height: 1080 }
     const variant = codec.reserve(size.width * size.height * 4)
     let seed = 1

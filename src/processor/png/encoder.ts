@@ -14,7 +14,7 @@ export interface RgbaPixels {
   data: Uint8ClampedArray | Uint8Array
 }
 
-/** The codec's side (jpeg/decoder.ts's JpegDecoder). */
+/** The codec's side (jpeg/decoder.ts's Codec). */
 export interface PngDeflater {
   /** True when any pixel's alpha is not 255. */
   anyTransparent(pixels: RgbaPixels): boolean

@@ -5,12 +5,12 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
 import { ImageDecodeError } from '../errors'
-import { JpegDecoder } from './decoder'
-import jpegWasm from './jpeg_dec.wasm?module'
+import { Codec } from './codec'
+import codecWasm from './codec.wasm?module'
 
-let decoder: JpegDecoder
+let decoder: Codec
 beforeAll(async () => {
-  decoder = await JpegDecoder.create(jpegWasm)
+  decoder = await Codec.create(codecWasm)
 })
 const tolerant = (name: string) => fixture(`tolerant/${name}`)
 const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>) => {

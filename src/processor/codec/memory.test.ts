@@ -5,14 +5,14 @@
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
 import { ImageDecodeError } from '../errors'
-import { JpegDecoder } from './decoder'
-import jpegWasm from './jpeg_dec.wasm?module'
+import { Codec } from './codec'
+import codecWasm from './codec.wasm?module'
 
 const MiB = 1024 * 1024
 
 describe('codec memory across jobs', () => {
   it('keeps one memory for a stream of jobs: it reaches its high-water mark and stays there', async () => {
-    const codec = await JpegDecoder.create(jpegWasm)
+    const codec = await Codec.create(codecWasm)
     const photo = fixture('generated/photo-4000x3000.jpg')
     const sizes: number[] = []
     for (let i = 0; i < 3; i++) {
@@ -29,7 +29,7 @@ describe('codec memory across jobs', () => {
   })
 
   it('fails a job that would grow memory past the ceiling, then works again', async () => {
-    const codec = await JpegDecoder.create(jpegWasm, { maxMemoryBytes: 8 * MiB })
+    const codec = await Codec.create(codecWasm, { maxMemoryBytes: 8 * MiB })
     const photo = fixture('generated/photo-4000x3000.jpg')
     codec.begin()
     expect(() => codec.decodeResized(photo, { width: 4000, height: 3000 }, { width: 4000, height: 3000 })).toThrow(ImageDecodeError)
@@ -44,7 +44,7 @@ describe('codec memory across jobs', () => {
   })
 
   it('reserves blocks for a decoder in its memory and frees them for reuse', async () => {
-    const codec = await JpegDecoder.create(jpegWasm)
+    const codec = await Codec.create(codecWasm)
     codec.begin()
     const a = codec.reserve(4 * MiB)
     codec.releaseReserved()

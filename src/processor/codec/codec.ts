@@ -1,15 +1,14 @@
 /**
- * JPEG decoding with libjpeg-turbo's DCT-domain scaling, streamed row group
- * by row group, so WASM memory stays at a few MB even for 48 MP photos.
+ * The codec: one WASM module (codec.wasm, built by codec/jpeg/build.sh from Debian's
+ * libjpeg-turbo 2.1.5, lcms2 2.14 and zlib 1.2.13 plus codec/jpeg/*.c) that decodes JPEG with
+ * DCT-domain scaling, streamed row group by row group, converts colour, resizes (Lanczos-3),
+ * encodes JPEG, and inflates and deflates PNG data. One instance per isolate, its memory reused
+ * by every job (docs/memory-plan.md). No Emscripten JS glue: the imports below are the whole
+ * runtime. workerd forbids compiling wasm bytes at runtime, so callers pass a compiled module:
  *
- * The module is codec/jpeg/decoder.c + libjpeg-turbo 2.1.5 (Debian bookworm
- * source), built by codec/jpeg/build.sh into ./jpeg_dec.wasm. No Emscripten JS
- * glue: the imports below are the whole runtime. workerd forbids compiling
- * wasm bytes at runtime, so callers pass an already compiled module:
- *
- *   import jpegWasm from './jpeg/jpeg_dec.wasm?module'
- *   const decoder = await JpegDecoder.create(jpegWasm)
- *   const { data, width, height } = decoder.decode(bytes, 1440, 1080)
+ *   import codecWasm from './codec/codec.wasm?module'
+ *   const codec = await Codec.create(codecWasm)
+ *   const { data, width, height } = codec.decode(bytes, 1440, 1080)
  */
 import type { ColourSource } from '../colour/profile'
 import { chooseScale } from '../../formats/geometry'
@@ -36,7 +35,7 @@ export interface DecodedJpeg {
   scaleDenom: number
 }
 
-export interface JpegDecoderOptions {
+export interface CodecOptions {
   /** Refuse images whose header claims more pixels than this (default 100 million). */
   maxPixels?: number
   /**
@@ -166,7 +165,7 @@ class CodecError extends ImageDecodeError {}
  * One instance of the codec module: libjpeg-turbo's decoder and encoder and a
  * streaming Lanczos-3 resampler sharing one WASM memory.
  */
-export class JpegDecoder implements PngDeflater {
+export class Codec implements PngDeflater {
   private x!: Exports
   /** The PNG decoder's zlib inflater in this instance (made with it: see adopt). */
   inflater!: ZlibInflater
@@ -186,15 +185,15 @@ export class JpegDecoder implements PngDeflater {
 
   private constructor(
     private readonly module: WebAssembly.Module,
-    options: JpegDecoderOptions,
+    options: CodecOptions,
   ) {
     this.maxPixels = options.maxPixels ?? MAX_PIXELS
     this.maxCoefficientBytes = options.maxCoefficientBytes ?? DEFAULT_MAX_COEFFICIENT_BYTES
     this.maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES
   }
 
-  static async create(module: WebAssembly.Module, options: JpegDecoderOptions = {}): Promise<JpegDecoder> {
-    const decoder = new JpegDecoder(module, options)
+  static async create(module: WebAssembly.Module, options: CodecOptions = {}): Promise<Codec> {
+    const decoder = new Codec(module, options)
     // With a Module (not bytes) this resolves to an Instance; no compilation.
     decoder.adopt(await WebAssembly.instantiate(module, decoder.imports()))
     return decoder
