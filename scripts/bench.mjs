@@ -19,14 +19,12 @@
  * "WASM" is the largest WASM memory seen. Streams: each file --stream times in a
  * row, then --mixed rounds of all files in turn, in one process. Prints a table, then one JSON line.
  */
-import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { trackWasmMemories, allocationHooks, allocationPeak, sample, peakRss } from './bench/memory.mjs'
-import { capJpeg, capPng, photo12mp, photo12mpTagged, progressiveJpeg, readInput } from './bench/inputs.mjs'
-import { interlacedWorst, nonInterleavedJpeg, tinyChunkPng, widestPng } from './bench/adversarial.mjs'
+import { readInput } from './bench/inputs.mjs'
+import { defaultInputs, processorLimits } from './bench/default-inputs.mjs'
 import { loadProcessor } from './bench/bundle.mjs'
-import { processorLimits } from './bench/default-inputs.mjs'
 import { sharpVariants } from './bench/sharp.mjs'
 
 if (!globalThis.gc) {
@@ -52,14 +50,7 @@ const streamCount = option('--stream', 3)
 const mixedRounds = option('--mixed', 2)
 
 const { maxPixels, maxProgressive, maxBytes } = processorLimits(root)
-
-const files = args.length
-  ? args.map((f) => resolve(f))
-  : [
-      await photo12mp(), await capJpeg(maxPixels, maxBytes), await capPng(maxPixels, maxBytes), await progressiveJpeg(maxProgressive, maxBytes),
-      await photo12mpTagged('adobe-rgb'), await photo12mpTagged('p3'), await photo12mpTagged('cmyk'),
-      await interlacedWorst(), await widestPng(), await tinyChunkPng(), await nonInterleavedJpeg(),
-    ]
+const files = args.length ? args.map((f) => resolve(f)) : await defaultInputs({ maxPixels, maxProgressive, maxBytes })
 
 const { renderVariants, PRESETS: VARIANT_BOXES, planDecode, sniffImage } = await loadProcessor()
 const planOf = (bytes) => {
