@@ -13,14 +13,19 @@
  * Colour: variants are sRGB. An embedded profile (or PNG cHRM/gAMA) is read
  * before decoding and lcms2 converts the reduced rows in place, between the
  * decoder and the resampler, so the cost is per reduced pixel (docs/colour.md).
+ *
+ * The steps, in order: sniff, plan, colour profile, decode and reduce (with the
+ * colour conversion), then per variant: resize (from the previous one), orient,
+ * encode. No JPEG variant is encoded above its source's quality.
  */
-import { displayedSize } from '../formats/header'
+import { displayedSize, type ImageHeader } from '../formats/header'
 import type { FormatName } from '../formats/registry'
+import { estimateQuality, luminanceTable } from '../formats/jpeg-quality'
 import { sniffImage } from '../formats/sniff'
 import { fitWithin, type Size } from '../formats/presets'
 import { log } from '../lib/log'
 import { ImageDecodeError } from './errors'
-import { Codec, type WasmImage } from './codec/codec'
+import { Codec, type ColourOptions, type WasmImage } from './codec/codec'
 import codecWasm from './codec/codec.wasm?module'
 import { orient } from './orient'
 import { readColourSource } from './colour/profile'
@@ -77,19 +82,9 @@ async function inTurn<T>(work: () => T | Promise<T>): Promise<T> {
 }
 
 export async function* renderVariants(original: Uint8Array, boxes: readonly VariantBox[], options: RenderOptions): AsyncGenerator<RenderedVariant> {
-  const sniffed = sniffImage(original)
-  if (!sniffed.ok) throw new ImageDecodeError(sniffed.detail)
-  const header = sniffed.header
-  if (header.width * header.height > options.maxPixels) throw new ImageDecodeError(`The image has more than ${options.maxPixels} pixels.`)
-  const plan = planDecode(header, { ...DEFAULT_LIMITS, maxPixels: options.maxPixels })
-  if (!plan.ok) throw new ImageDecodeError(plan.reason)
-
-  const displayed = displayedSize(header)
-  const swap = header.orientation >= 5
-  const stored = (s: Size): Size => (swap ? { width: s.height, height: s.width } : s)
-  const targets = boxes
-    .map((box) => ({ name: box.name, size: stored(fitWithin(displayed, box)) }))
-    .sort((a, b) => b.size.width * b.size.height - a.size.width * a.size.height)
+  const header = sniff(original)
+  checkPlan(header, options.maxPixels)
+  const targets = targetSizes(header, boxes)
   if (targets.length === 0) return
 
   let t = performance.now()
@@ -101,56 +96,89 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
 
   const colour = { source: await readColourSource(original), onFallback: options.onColourFallback ?? logColourFallback }
   step('colour-profile')
+  const quality = jpegQuality(original, header)
 
-  const wasm = await getCodec()
-  const first = targets[0]!
-  let hasAlpha = false
+  const codec = await getCodec()
   let current: WasmImage | undefined
-  wasm.begin()
+  let hasAlpha = false
+  codec.begin()
   try {
-    if (header.format === 'jpeg') {
-      current = await inTurn(() => wasm.decodeResized(original, first.size, first.size, colour))
-      step(`decode+resize:${first.name}`)
-    } else {
-      current = await inTurn(async () => {
-        // The decoder's buffers live in the codec's memory, freed as soon as the first variant exists.
-        try {
-          const png = await decodePng(original, first.size.width, first.size.height, { inflater: wasm.inflater, reserve: (bytes) => wasm.reserve(bytes) }, options.maxPixels)
-          hasAlpha = png.hasAlpha
-          step('decode')
-          return wasm.resizePixels(png, first.size, hasAlpha, colour)
-        } finally {
-          wasm.releaseReserved()
-        }
-      })
-      step(`resize:${first.name}`)
-    }
+    const first = targets[0]!
+    ;({ image: current, hasAlpha } = await decodeAndReduce(codec, original, header, first.size, colour, options.maxPixels, step))
+    step(`${header.format === 'jpeg' ? 'decode+resize' : 'resize'}:${first.name}`)
     for (const [i, target] of targets.entries()) {
       if (i > 0) {
         const from: WasmImage = current
-        current = await inTurn(() => wasm.resize(from, target.size, hasAlpha))
-        wasm.release(from)
+        current = await inTurn(() => codec.resize(from, target.size, hasAlpha))
+        codec.release(from)
         step(`resize:${target.name}`)
       }
       const image: WasmImage = current
-      // The whole encode takes the turn: a PNG variant is encoded straight from the codec's memory, which no other job can grow meanwhile.
-      const bytes = await inTurn(() => encode(wasm, image, header.format, header.orientation))
-      const shown = header.orientation >= 5 ? { width: current.height, height: current.width } : current
+      const shown = header.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
+      const bytes = await inTurn(() => encode(codec, image, header.format, header.orientation, quality))
       step(`encode:${target.name}`)
-      yield { name: target.name, width: shown.width, height: shown.height, format: header.format, bytes }
+      yield { name: target.name, ...shown, format: header.format, bytes }
       t = performance.now()
     }
   } finally {
-    if (current) wasm.release(current)
-    wasm.end()
+    if (current) codec.release(current)
+    codec.end()
   }
 }
 
-async function encode(wasm: Codec, image: WasmImage, format: FormatName, orientation: number): Promise<Uint8Array> {
-  if (orientation === 1 && format === 'jpeg') return wasm.encode(image, JPEG_QUALITY)
+/** Step: what the stored original is, from its bytes (the upload's sniff, again: the bytes are what count). */
+function sniff(original: Uint8Array): ImageHeader {
+  const sniffed = sniffImage(original)
+  if (!sniffed.ok) throw new ImageDecodeError(sniffed.detail)
+  return sniffed.header
+}
+
+/** Step: the memory and CPU plan from the header, before anything is decoded (docs/memory-plan.md). */
+function checkPlan(header: ImageHeader, maxPixels: number): void {
+  if (header.width * header.height > maxPixels) throw new ImageDecodeError(`The image has more than ${maxPixels} pixels.`)
+  const plan = planDecode(header, { ...DEFAULT_LIMITS, maxPixels })
+  if (!plan.ok) throw new ImageDecodeError(plan.reason)
+}
+
+/** Each box's size in stored orientation, largest first (each variant is made from the previous one). */
+function targetSizes(header: ImageHeader, boxes: readonly VariantBox[]): { name: string; size: Size }[] {
+  const displayed = displayedSize(header)
+  const stored = (s: Size): Size => (header.orientation >= 5 ? { width: s.height, height: s.width } : s)
+  return boxes
+    .map((box) => ({ name: box.name, size: stored(fitWithin(displayed, box)) }))
+    .sort((a, b) => b.size.width * b.size.height - a.size.width * a.size.height)
+}
+
+/** JPEG_QUALITY, or the source's own quality when lower: a variant never spends bytes on the source's artefacts. */
+function jpegQuality(original: Uint8Array, header: ImageHeader): number {
+  if (header.format !== 'jpeg') return JPEG_QUALITY
+  const table = luminanceTable(original)
+  return table ? Math.min(JPEG_QUALITY, estimateQuality(table)) : JPEG_QUALITY
+}
+
+/**
+ * Step: decode, reduced as far as the first variant allows, colour converted, then resized to it.
+ * The PNG decoder's buffers live in the codec's memory, freed as soon as the first variant exists.
+ */
+async function decodeAndReduce(codec: Codec, original: Uint8Array, header: ImageHeader, size: Size, colour: ColourOptions, maxPixels: number, step: (name: string) => void): Promise<{ image: WasmImage; hasAlpha: boolean }> {
+  if (header.format === 'jpeg') return { image: await inTurn(() => codec.decodeResized(original, size, size, colour)), hasAlpha: false }
+  return inTurn(async () => {
+    try {
+      const png = await decodePng(original, size.width, size.height, { inflater: codec.inflater, reserve: (bytes) => codec.reserve(bytes) }, maxPixels)
+      step('decode')
+      return { image: codec.resizePixels(png, size, png.hasAlpha, colour), hasAlpha: png.hasAlpha }
+    } finally {
+      codec.releaseReserved()
+    }
+  })
+}
+
+/** Step: orient (on the small result) and encode. The whole encode holds the codec's turn: a PNG variant is read straight from the codec's memory. */
+async function encode(codec: Codec, image: WasmImage, format: FormatName, orientation: number, quality: number): Promise<Uint8Array> {
+  if (orientation === 1 && format === 'jpeg') return codec.encode(image, quality)
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
-  const pixels = orient({ width: image.width, height: image.height, data: wasm.pixels(image) }, orientation)
-  if (format === 'jpeg') return wasm.encodePixels(pixels, JPEG_QUALITY)
+  const pixels = orient({ width: image.width, height: image.height, data: codec.pixels(image) }, orientation)
+  if (format === 'jpeg') return codec.encodePixels(pixels, quality)
   // Filtered and deflated in the codec, reading the variant where it is (the caller holds the codec's turn).
-  return encodePng(pixels, wasm)
+  return encodePng(pixels, codec)
 }
