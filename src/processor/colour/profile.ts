@@ -8,6 +8,7 @@
  * Anything unusable is reported as `invalid` with a reason: the caller then
  * treats the pixels as sRGB and logs, it never fails the image.
  */
+import { PNG_SIGNATURE } from '../../formats/png'
 import { crc32 } from '../../lib/crc32'
 
 export type ProfileSpace = 'RGB' | 'GRAY' | 'CMYK'
@@ -33,7 +34,6 @@ const SRGB_COLOURANTS = [
   [0.1431, 0.0606, 0.7141],
 ]
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 const ICC_MARKER = 'ICC_PROFILE\0'
 
 /** Never throws: metadata that cannot be read is `invalid`, and the image is still made (as sRGB). */

@@ -9,7 +9,9 @@ import { ByteReader } from './bytes'
 import { crc32 } from '../../lib/crc32'
 import { inflateIdat, type CompressedSource, type ZlibInflater } from './inflate'
 import { reductionFactor, rowBytesFor } from '../../formats/geometry'
+import { exifOrientation } from '../../formats/exif'
 import { MAX_PIXELS } from '../../formats/limits'
+import { PNG_SIGNATURE } from '../../formats/png'
 import { RowSink, type Reserve, type Transparency } from './rows'
 
 export interface PngInfo {
@@ -36,7 +38,6 @@ export interface DecodedPng {
   orientation: number
 }
 
-const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10]
 /** A scanline this long means a pathological width; refuse rather than try to allocate rows. */
 const MAX_ROW_BYTES = 64 * 1024 * 1024
 const MAX_EXIF = 1024 * 1024
@@ -280,7 +281,7 @@ class IdatReader implements CompressedSource {
 
 function checkSignature(b: Uint8Array): void {
   for (let i = 0; i < 8; i++) {
-    if (b[i] !== SIGNATURE[i]) throw new ImageDecodeError('Not a PNG file: bad signature')
+    if (b[i] !== PNG_SIGNATURE[i]) throw new ImageDecodeError('Not a PNG file: bad signature')
   }
 }
 
@@ -363,32 +364,6 @@ const crcError = (type: string) => new ImageDecodeError(`CRC mismatch in ${type}
 /** Bit 5 of the first type byte clear = critical (IHDR, PLTE, IDAT, IEND, unknown ones). */
 const isCritical = (type: string) => !(type.charCodeAt(0) & 32)
 
-/** Orientation (tag 0x0112 in IFD0) from a TIFF-structured eXIf payload; 1 if absent or invalid. */
-export function exifOrientation(d: Uint8Array): number {
-  let t = 0
-  // Some writers keep the JPEG APP1 "Exif\0\0" prefix.
-  if (d.length >= 6 && d[0] === 0x45 && d[1] === 0x78 && d[2] === 0x69 && d[3] === 0x66 && d[4] === 0 && d[5] === 0) t = 6
-  if (d.length < t + 8) return 1
-  const le = d[t] === 0x49 && d[t + 1] === 0x49
-  if (!le && !(d[t] === 0x4d && d[t + 1] === 0x4d)) return 1
-  const r16 = (o: number): number => (le ? d[t + o]! | (d[t + o + 1]! << 8) : u16(d, t + o))
-  const r32 = (o: number): number => (le ? (r16(o) + r16(o + 2) * 65536) : u32(d, t + o))
-  const size = d.length - t
-  if (r16(2) !== 42) return 1
-  const ifd = r32(4)
-  if (ifd + 2 > size) return 1
-  const n = r16(ifd)
-  for (let i = 0; i < n; i++) {
-    const e = ifd + 2 + i * 12
-    if (e + 12 > size) break
-    if (r16(e) !== 0x0112) continue
-    const type = r16(e + 2)
-    // SHORT as specified; tolerate LONG.
-    const v = type === 3 ? r16(e + 8) : type === 4 ? r32(e + 8) : 0
-    return v >= 1 && v <= 8 ? v : 1
-  }
-  return 1
-}
 
 function u16(b: Uint8Array, o: number): number {
   return (b[o]! << 8) | b[o + 1]!

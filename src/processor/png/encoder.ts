@@ -5,6 +5,7 @@
  * left them; JS only frames the chunks. jsquash's encoder wrote a 640x480 gradient variant as
  * 315 KB where this writes ~100 KB, and it needed a WASM instance of its own.
  */
+import { PNG_SIGNATURE } from '../../formats/png'
 import { crc32 } from '../../lib/crc32'
 
 export interface RgbaPixels {
@@ -41,7 +42,6 @@ export interface ZlibSettings {
  */
 export const ZLIB_SETTINGS: ZlibSettings = { level: 4, strategy: 0 }
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
 export function encodePng(pixels: RgbaPixels, codec: PngDeflater, zlib: ZlibSettings = ZLIB_SETTINGS): Uint8Array {
   const { width, height } = pixels
@@ -54,9 +54,9 @@ export function encodePng(pixels: RgbaPixels, codec: PngDeflater, zlib: ZlibSett
   let out = new Uint8Array(0)
   codec.deflateRows(pixels, hasAlpha, zlib, (idat) => {
     // One allocation, the file itself: the zlib stream is copied once, straight into its chunk.
-    out = new Uint8Array(SIGNATURE.length + (12 + 13) + (12 + idat.length) + 12)
-    out.set(SIGNATURE)
-    let at = writeChunk(out, SIGNATURE.length, 'IHDR', ihdr)
+    out = new Uint8Array(PNG_SIGNATURE.length + (12 + 13) + (12 + idat.length) + 12)
+    out.set(PNG_SIGNATURE)
+    let at = writeChunk(out, PNG_SIGNATURE.length, 'IHDR', ihdr)
     at = writeChunk(out, at, 'IDAT', idat)
     writeChunk(out, at, 'IEND', new Uint8Array(0))
   })
