@@ -18,6 +18,7 @@ import { imageEvents } from './routes/image-events'
 import { listImages } from './routes/list-images'
 import { problemTypes } from './routes/problem-types'
 import { upload } from './routes/upload'
+import { variantBest } from './routes/variant-best'
 
 /** Problem `type` URIs point at this service; the config may be unset if a request failed before it was read. */
 const problemBase = (c: Context<AppEnv>) => (c.get('config') ? baseUrl(c) : new URL(c.req.url).origin)
@@ -51,6 +52,7 @@ export function createApp() {
     .route('/', deleteImage)
     .route('/', imageEvents)
     .route('/', files)
+    .route('/', variantBest)
     .route('/', problemTypes)
 
   registerContract(app)

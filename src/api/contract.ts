@@ -20,7 +20,8 @@ const string = (description: string, extra: Record<string, unknown> = {}) => ({ 
 
 const HEADERS = {
   'Cache-Control': string('`no-store` for anything that changes; files are `public, max-age=31536000, immutable`; a missing file `public, max-age=60`.'),
-  Vary: string('`Origin` on /images paths: their CORS headers depend on the Origin of the request.', { example: 'Origin' }),
+  Vary: string('`Origin` on /images paths: their CORS headers depend on the Origin of the request; `Accept` on a variant\'s negotiated URL.', { example: 'Origin' }),
+  'Content-Location': { ...string('The immutable URL of the file sent (the chosen format).', { format: 'uri-reference' }), required: true },
   'Access-Control-Allow-Origin': string('The Origin of the request, when it is in `CORS_ALLOWED_ORIGINS` (/images paths only).'),
   'Access-Control-Expose-Headers': string('Headers a browser page may read (/images paths, allowed origins only).', { example: 'Location, Retry-After' }),
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' as const, minimum: 0 } },

@@ -1,15 +1,26 @@
 import { z } from '@hono/zod-openapi'
 import { PRESETS } from '../formats/presets'
-import { MIME_TYPES } from '../formats/registry'
-import { STATUSES, type ImageRow, type VariantRow } from '../store/d1/images'
+import { FORMAT_NAMES, FORMATS, MIME_TYPES, UPLOAD_MIME_TYPES, type FormatName } from '../formats/registry'
+import { STATUSES, type ImageWithVariants } from '../store/d1/images'
 
 export const StatusSchema = z.enum(STATUSES).openapi({ description: 'draft: stored, not yet queued; processing; completed; failed (see `error`).' })
+
+export const VariantFileSchema = z
+  .object({
+    format: z.enum(FORMAT_NAMES),
+    contentType: z.enum(MIME_TYPES),
+    url: z.string().url().openapi({ description: 'Immutable URL of this format.' }),
+    bytes: z.number().int(),
+  })
+  .openapi('VariantFile')
 
 export const VariantSchema = z
   .object({
     id: z.string(),
     name: z.string().openapi({ example: 'large' }),
-    url: z.string().url().nullable().openapi({ description: 'Immutable file URL; null until the variant is made.' }),
+    url: z.string().url().nullable().openapi({ description: "Immutable URL of the fallback file (the original's format, which every browser shows); null until the variant is made." }),
+    bestUrl: z.string().url().nullable().openapi({ description: 'Serves the smallest format the browser accepts (`Accept`: AVIF > WebP > the fallback), with `Vary: Accept`; null until the variant is made.' }),
+    files: z.array(VariantFileSchema).openapi({ description: 'Every format of the made variant, preferred first; empty until it is made.' }),
     width: z.number().int(),
     height: z.number().int(),
     bytes: z.number().int().nullable(),
@@ -27,26 +38,53 @@ export const ImageSchema = z
     width: z.number().int().openapi({ description: 'Displayed width (EXIF orientation applied).' }),
     height: z.number().int(),
     fileName: z.string().nullable().optional().openapi({ description: 'Owner-only, like `userId`: the name the file was uploaded with.' }),
-    contentType: z.enum(MIME_TYPES),
+    contentType: z.enum(UPLOAD_MIME_TYPES),
     bytes: z.number().int(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     error: z.string().nullable(),
     createdAt: z.string().datetime(),
     variants: z.array(VariantSchema),
+    picture: z.string().nullable().openapi({
+      description: 'A ready `<picture>` element: a `<source>` per modern format and an `<img>` with the fallback, each with a `srcset` of the made variants (`w` descriptors); add your own `alt` and `sizes`. Null until a variant is made.',
+    }),
   })
   .openapi('Image')
 
 export type ImageMetadata = z.infer<typeof ImageSchema>
 
 const presetOrder = (name: string) => PRESETS.findIndex((p) => p.name === name)
+const formatOrder = (name: string) => FORMATS[name as FormatName]?.preference ?? 99
+const attr = (v: string | number) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
 
 /**
  * The metadata of an image. `audience: 'public'` (reads by id, which anyone holding the id may do)
  * leaves out what only the owner should see: who owns it (which would link their images) and the
  * uploaded file name.
  */
-export function toMetadata(image: ImageRow, variants: VariantRow[], baseUrl: string, audience: 'owner' | 'public'): ImageMetadata {
+export function toMetadata({ image, variants, files }: ImageWithVariants, baseUrl: string, audience: 'owner' | 'public'): ImageMetadata {
   const fileUrl = (key: string) => `${baseUrl}/files/${key}`
+  const filesOf = Map.groupBy(files, (f) => f.variantId)
+  const shown = [...variants]
+    .sort((a, b) => presetOrder(a.name) - presetOrder(b.name))
+    .map((v) => {
+      const made = v.status === 'completed' && v.imagePath !== null
+      return {
+        id: v.id,
+        name: v.name,
+        url: made ? fileUrl(v.imagePath!) : null,
+        bestUrl: made ? `${baseUrl}/images/${image.id}/variants/${v.name}` : null,
+        files: made
+          ? (filesOf.get(v.id) ?? [])
+              .sort((a, b) => formatOrder(a.format) - formatOrder(b.format))
+              .map((f) => ({ format: f.format as FormatName, contentType: f.contentType as ImageMetadata['variants'][number]['files'][number]['contentType'], url: fileUrl(f.imagePath), bytes: f.bytes }))
+          : [],
+        width: v.width,
+        height: v.height,
+        bytes: v.bytes,
+        status: v.status,
+        error: v.error,
+      }
+    })
   return {
     id: image.id,
     ...(audience === 'owner' ? { userId: image.userId, fileName: image.fileName } : {}),
@@ -59,17 +97,26 @@ export function toMetadata(image: ImageRow, variants: VariantRow[], baseUrl: str
     sha256: image.sha256,
     error: image.error,
     createdAt: new Date(image.createdAt).toISOString(),
-    variants: [...variants]
-      .sort((a, b) => presetOrder(a.name) - presetOrder(b.name))
-      .map((v) => ({
-        id: v.id,
-        name: v.name,
-        url: v.status === 'completed' && v.imagePath ? fileUrl(v.imagePath) : null,
-        width: v.width,
-        height: v.height,
-        bytes: v.bytes,
-        status: v.status,
-        error: v.error,
-      })),
+    variants: shown,
+    picture: picture(shown, image.width, image.height),
   }
+}
+
+/** `<picture>` over the made variants: one `<source>` per format preferred over the fallback, then the `<img>`. */
+function picture(variants: ImageMetadata['variants'], width: number, height: number): string | null {
+  const made = variants.filter((v) => v.url !== null)
+  if (made.length === 0) return null
+  const srcset = (format: string) =>
+    made
+      .map((v) => ({ v, f: v.files.find((f) => f.format === format) }))
+      .filter((x) => x.f)
+      .map(({ v, f }) => `${f!.url} ${v.width}w`)
+      .join(', ')
+  const largest = made[0]!
+  const fallback = largest.files.at(-1)?.format
+  const modern = [...new Set(made.flatMap((v) => v.files.map((f) => f.format)))].filter((f) => f !== fallback)
+  const sources = modern.map((f) => `<source type="${FORMATS[f].mimeType}" srcset="${attr(srcset(f))}">`)
+  const fallbackSet = fallback ? srcset(fallback) : made.map((v) => `${v.url} ${v.width}w`).join(', ')
+  const img = `<img src="${attr(largest.url!)}" srcset="${attr(fallbackSet)}" sizes="(max-width: ${largest.width}px) 100vw, ${largest.width}px" width="${width}" height="${height}" alt="" loading="lazy" decoding="async">`
+  return `<picture>${sources.join('')}${img}</picture>`
 }

@@ -3,6 +3,7 @@
  * The cache key is the file's public URL, so one origin's entry serves every later request there.
  */
 import type { Store } from '../store'
+import { decisionUrls } from './negotiate'
 import { getFile, IMMUTABLE } from '../store/files'
 
 /** Headers every file answer carries; `nosniff` and the CSP keep a crafted upload from acting as a page. */
@@ -29,11 +30,11 @@ export async function cachedFile(store: Store, origin: string, key: string, cont
 }
 
 /**
- * Best effort: the Cache API is per data centre, so this only clears the local copy; elsewhere a
+ * The cached files (and, given the image, its negotiated URLs' choices). Best effort: the Cache API is per data centre, so this only clears the local copy; elsewhere a
  * deleted file may be served until its cache entry is evicted (purge by URL through the
  * Cloudflare API for that).
  */
-export async function purgeCachedFiles(keys: string[], origins: string[]): Promise<void> {
-  const urls = new Set(keys.flatMap((key) => origins.map((o) => `${o}/files/${key}`)))
+export async function purgeCachedFiles(keys: string[], origins: string[], imageId?: string): Promise<void> {
+  const urls = new Set([...keys.flatMap((key) => origins.map((o) => `${o}/files/${key}`)), ...(imageId ? origins.flatMap((o) => decisionUrls(o, imageId)) : [])])
   await Promise.all([...urls].map((url) => caches.default.delete(new Request(url, { method: 'GET' })).catch(() => false)))
 }

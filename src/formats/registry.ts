@@ -13,13 +13,15 @@ export interface Format {
   /** File extension of stored files and delivery URLs. */
   extension: string
   mimeType: `image/${string}`
+  /** Delivery preference when a browser accepts several (lower first): modern formats before the fallbacks. */
+  preference: number
   /** Uploads in this format are accepted: it has magic bytes and a header reader. */
   upload: { magic: readonly number[]; sniff: (bytes: Uint8Array) => SniffResult } | null
 }
 
 export const FORMATS = {
-  jpeg: { name: 'jpeg', extension: 'jpg', mimeType: 'image/jpeg', upload: { magic: [0xff, 0xd8, 0xff], sniff: readJpeg } },
-  png: { name: 'png', extension: 'png', mimeType: 'image/png', upload: { magic: PNG_SIGNATURE, sniff: readPng } },
+  jpeg: { name: 'jpeg', extension: 'jpg', mimeType: 'image/jpeg', preference: 10, upload: { magic: [0xff, 0xd8, 0xff], sniff: readJpeg } },
+  png: { name: 'png', extension: 'png', mimeType: 'image/png', preference: 10, upload: { magic: PNG_SIGNATURE, sniff: readPng } },
 } as const satisfies Record<string, Format>
 
 export type FormatName = keyof typeof FORMATS
@@ -29,6 +31,8 @@ export type MimeType = (typeof FORMATS)[FormatName]['mimeType']
 export const FORMAT_LIST: readonly Format[] = Object.values(FORMATS)
 export const FORMAT_NAMES = Object.keys(FORMATS) as [FormatName, ...FormatName[]]
 export const MIME_TYPES = FORMAT_LIST.map((f) => f.mimeType) as [MimeType, ...MimeType[]]
+/** What an upload may be: the formats with a header reader. */
+export const UPLOAD_MIME_TYPES = FORMAT_LIST.filter((f) => f.upload).map((f) => f.mimeType) as [MimeType, ...MimeType[]]
 export const EXTENSIONS = FORMAT_LIST.map((f) => f.extension) as [FileExtension, ...FileExtension[]]
 
 export const formatByExtension = (ext: string): FormatName | null => FORMAT_NAMES.find((n) => FORMATS[n].extension === ext) ?? null

@@ -6,11 +6,12 @@
  */
 import { MAX_PIXELS } from '../formats/limits'
 import { presetByName, type Preset } from '../formats/presets'
+import { FORMATS } from '../formats/registry'
 import { sha256Hex } from '../lib/crypto'
 import { errorText, log } from '../lib/log'
 import type { Store } from '../store'
 import { loadImage, type ImageRow, type VariantRow } from '../store/d1/images'
-import { markFailed, noteAttemptFailed, recordVariant, type RecordOutcome } from '../store/d1/variants'
+import { markFailed, noteAttemptFailed, recordVariant, type MadeFile, type MadeVariant, type RecordOutcome } from '../store/d1/variants'
 import { deleteLeftover, fileKey, getFile, isQuarantined, putFile, quarantine } from '../store/files'
 import type { VariantMessage } from '../store/queue'
 import { ImageDecodeError } from './errors'
@@ -74,12 +75,12 @@ export async function makeVariants(store: Store, imageId: string, items: Deliver
       if (next.done) break
       const made = next.value
       const { variant, msgs } = pending.get(made.name)!
-      const key = await step('Storing the variant', () => storeVariant(store, imageId, made))
-      const outcome = await step('Recording the variant', () => recordVariant(store, imageId, variant.id, { imagePath: key.key, width: made.width, height: made.height, bytes: made.bytes.byteLength, sha256: key.sha256 }))
-      await discardIfSuperseded(store, imageId, key.key, outcome)
+      const files = await step('Storing the variant', () => storeVariant(store, imageId, made))
+      const outcome = await step('Recording the variant', () => recordVariant(store, imageId, variant.id, { width: made.width, height: made.height, files }))
+      await discardIfSuperseded(store, imageId, files, outcome)
       msgs.forEach(ack)
       pending.delete(made.name)
-      log.info('variant.completed', { imageId, variantId: variant.id, name: made.name, outcome: outcome.kind, width: made.width, height: made.height, bytes: made.bytes.byteLength, ms: Date.now() - started })
+      log.info('variant.completed', { imageId, variantId: variant.id, name: made.name, outcome: outcome.kind, width: made.width, height: made.height, bytes: Object.fromEntries(files.map((f) => [f.format, f.bytes])), ms: Date.now() - started })
     }
   } catch (err) {
     await settleFailure(store, imageId, open, err, ack)
@@ -117,16 +118,23 @@ function render(original: Uint8Array, presets: Preset[], imageId: string): Async
   return renderVariants(original, presets, { maxPixels: MAX_PIXELS, onColourFallback: (reason) => log.warn('colour.fallback', { imageId, reason }) })
 }
 
-async function storeVariant(store: Store, imageId: string, made: RenderedVariant): Promise<{ key: string; sha256: string }> {
-  const sha256 = await sha256Hex(made.bytes)
-  const key = fileKey(imageId, made.name, made.width, made.height, sha256, made.format)
-  await putFile(store, key, made.bytes, { sha256, format: made.format, imageId })
-  return { key, sha256 }
+/** Step: every format's file under its content-hashed key; the fallback first. */
+async function storeVariant(store: Store, imageId: string, made: RenderedVariant): Promise<MadeVariant['files']> {
+  const stored: MadeFile[] = []
+  for (const file of made.files) {
+    const sha256 = await sha256Hex(file.bytes)
+    const key = fileKey(imageId, made.name, made.width, made.height, sha256, file.format)
+    await putFile(store, key, file.bytes, { sha256, format: file.format, imageId })
+    stored.push({ format: file.format, imagePath: key, contentType: FORMATS[file.format].mimeType, bytes: file.bytes.byteLength, sha256 })
+  }
+  return stored as MadeVariant['files']
 }
 
-/** Someone else's result stands (or the image is gone): never leave a second file behind. */
-async function discardIfSuperseded(store: Store, imageId: string, key: string, outcome: RecordOutcome): Promise<void> {
-  if (outcome.kind === 'gone' || (outcome.kind === 'settled' && outcome.imagePath !== key)) await deleteLeftover(store, key, { imageId })
+/** Someone else's result stands (or the image is gone): never leave a second set of files behind. */
+async function discardIfSuperseded(store: Store, imageId: string, files: MadeFile[], outcome: RecordOutcome): Promise<void> {
+  if (outcome.kind === 'gone' || (outcome.kind === 'settled' && outcome.imagePath !== files[0]!.imagePath)) {
+    await deleteLeftover(store, files.map((f) => f.imagePath), { imageId })
+  }
 }
 
 /** A bad image fails its open variants now; anything else (or failing to record that) is retried. */

@@ -35,14 +35,24 @@ import { encodePng } from './png/encoder'
 
 export interface VariantBox extends Size {
   name: string
+  /** Output formats ('source': the original's); default: the original's format only. */
+  formats?: readonly (FormatName | 'source')[]
+}
+
+export interface RenderedFile {
+  format: FormatName
+  bytes: Uint8Array
 }
 
 export interface RenderedVariant {
   name: string
   width: number
   height: number
+  /** The fallback file, in the original's format (also `files[0]`). */
   format: FormatName
   bytes: Uint8Array
+  /** Every format of the variant, the fallback first. */
+  files: [RenderedFile, ...RenderedFile[]]
 }
 
 export interface RenderOptions {
@@ -115,9 +125,13 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
       }
       const image: WasmImage = current
       const shown = header.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
-      const bytes = await inTurn(() => encode(codec, image, header.format, header.orientation, quality))
+      const files: RenderedFile[] = []
+      for (const format of outputFormats(target.formats, header.format)) {
+        files.push({ format, bytes: await inTurn(() => encode(codec, image, format, header.orientation, quality)) })
+      }
       step(`encode:${target.name}`)
-      yield { name: target.name, ...shown, format: header.format, bytes }
+      const fallback = files[0]!
+      yield { name: target.name, ...shown, format: fallback.format, bytes: fallback.bytes, files: files as RenderedVariant['files'] }
       t = performance.now()
     }
   } finally {
@@ -141,12 +155,18 @@ function checkPlan(header: ImageHeader, maxPixels: number): void {
 }
 
 /** Each box's size in stored orientation, largest first (each variant is made from the previous one). */
-function targetSizes(header: ImageHeader, boxes: readonly VariantBox[]): { name: string; size: Size }[] {
+function targetSizes(header: ImageHeader, boxes: readonly VariantBox[]): { name: string; size: Size; formats: VariantBox['formats'] }[] {
   const displayed = displayedSize(header)
   const stored = (s: Size): Size => (header.orientation >= 5 ? { width: s.height, height: s.width } : s)
   return boxes
-    .map((box) => ({ name: box.name, size: stored(fitWithin(displayed, box)) }))
+    .map((box) => ({ name: box.name, size: stored(fitWithin(displayed, box)), formats: box.formats }))
     .sort((a, b) => b.size.width * b.size.height - a.size.width * a.size.height)
+}
+
+/** A variant's formats, the original's first (the fallback every browser shows), each once. */
+function outputFormats(formats: VariantBox['formats'], source: FormatName): FormatName[] {
+  const named = (formats ?? ['source']).map((f) => (f === 'source' ? source : f))
+  return [...new Set([source, ...named])]
 }
 
 /** JPEG_QUALITY, or the source's own quality when lower: a variant never spends bytes on the source's artefacts. */

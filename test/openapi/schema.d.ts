@@ -90,6 +90,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/images/{id}/variants/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A variant in the best format the browser accepts
+         * @description Negotiated from `Accept` (`Vary: Accept`); `Content-Location` names the immutable per-format URL. For `<img src>`; `<picture>` with the per-format URLs avoids negotiation.
+         */
+        get: operations["getBestVariant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * The best format's headers without the bytes
+         * @description Negotiated from `Accept` (`Vary: Accept`); `Content-Location` names the immutable per-format URL. For `<img src>`; `<picture>` with the per-format URLs avoids negotiation.
+         */
+        head: operations["headBestVariant"];
+        patch?: never;
+        trace?: never;
+    };
     "/problems/{kind}": {
         parameters: {
             query?: never;
@@ -170,6 +194,8 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             variants: components["schemas"]["Variant"][];
+            /** @description A ready `<picture>` element: a `<source>` per modern format and an `<img>` with the fallback, each with a `srcset` of the made variants (`w` descriptors); add your own `alt` and `sizes`. Null until a variant is made. */
+            picture: string | null;
         };
         Variant: {
             id: string;
@@ -177,9 +203,16 @@ export interface components {
             name: string;
             /**
              * Format: uri
-             * @description Immutable file URL; null until the variant is made.
+             * @description Immutable URL of the fallback file (the original's format, which every browser shows); null until the variant is made.
              */
             url: string | null;
+            /**
+             * Format: uri
+             * @description Serves the smallest format the browser accepts (`Accept`: AVIF > WebP > the fallback), with `Vary: Accept`; null until the variant is made.
+             */
+            bestUrl: string | null;
+            /** @description Every format of the made variant, preferred first; empty until it is made. */
+            files: components["schemas"]["VariantFile"][];
             width: number;
             height: number;
             bytes: number | null;
@@ -189,6 +222,18 @@ export interface components {
              */
             status: "draft" | "processing" | "completed" | "failed";
             error: string | null;
+        };
+        VariantFile: {
+            /** @enum {string} */
+            format: "jpeg" | "png";
+            /** @enum {string} */
+            contentType: "image/jpeg" | "image/png";
+            /**
+             * Format: uri
+             * @description Immutable URL of this format.
+             */
+            url: string;
+            bytes: number;
         };
         ImagePage: {
             items: components["schemas"]["Image"][];
@@ -364,8 +409,10 @@ export interface components {
     headers: {
         /** @description `no-store` for anything that changes; files are `public, max-age=31536000, immutable`; a missing file `public, max-age=60`. */
         CacheControl: string;
-        /** @description `Origin` on /images paths: their CORS headers depend on the Origin of the request. */
+        /** @description `Origin` on /images paths: their CORS headers depend on the Origin of the request; `Accept` on a variant's negotiated URL. */
         Vary: string;
+        /** @description The immutable URL of the file sent (the chosen format). */
+        ContentLocation: string;
         /** @description The Origin of the request, when it is in `CORS_ALLOWED_ORIGINS` (/images paths only). */
         AccessControlAllowOrigin: string;
         /** @description Headers a browser page may read (/images paths, allowed origins only). */
@@ -698,6 +745,151 @@ export interface operations {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     "Cache-Control": components["headers"]["CacheControl"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
+                    "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+            416: components["responses"]["RangeNotSatisfiable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getBestVariant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description e.g. `image/avif,image/webp,*\/*`: named modern formats are preferred. */
+                Accept?: string;
+            };
+            path: {
+                id: string;
+                name: "large" | "medium" | "thumb";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file in the chosen format */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "Content-Location": components["headers"]["ContentLocation"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    "Content-Length": components["headers"]["ContentLength"];
+                    "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
+                    "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": Blob;
+                    "image/png": Blob;
+                };
+            };
+            /** @description One byte range */
+            206: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "Content-Location": components["headers"]["ContentLocation"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    "Content-Length": components["headers"]["ContentLength"];
+                    "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
+                    "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "Content-Range": components["headers"]["ContentRange"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "Content-Location": components["headers"]["ContentLocation"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
+                    "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["NotFound"];
+            416: components["responses"]["RangeNotSatisfiable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    headBestVariant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description e.g. `image/avif,image/webp,*\/*`: named modern formats are preferred. */
+                Accept?: string;
+            };
+            path: {
+                id: string;
+                name: "large" | "medium" | "thumb";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file in the chosen format */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "Content-Location": components["headers"]["ContentLocation"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    "Content-Length": components["headers"]["ContentLength"];
+                    "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
+                    "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description One byte range */
+            206: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "Content-Location": components["headers"]["ContentLocation"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    "Content-Length": components["headers"]["ContentLength"];
+                    "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
+                    "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    Age: components["headers"]["Age"];
+                    "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "Content-Range": components["headers"]["ContentRange"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not modified */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "Content-Location": components["headers"]["ContentLocation"];
                     "Accept-Ranges": components["headers"]["AcceptRanges"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];

@@ -46,7 +46,7 @@ export const deleteImage = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
     log.error('image.delete_failed', { imageId: id, error: String(err) })
     throw new ProblemError(503, 'unavailable', 'The image could not be deleted completely. Please retry.', { 'retry-after': '5' })
   }
-  await purgeCachedFiles(keys, [baseUrl(c), new URL(c.req.url).origin])
+  await purgeCachedFiles(keys, [baseUrl(c), new URL(c.req.url).origin], id)
   log.info('image.deleted', { imageId: id, objects: keys.length })
   return c.body(null, 204)
 })

@@ -1,13 +1,10 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { cachedFile } from '../../delivery/edge-cache'
-import { etagMatches, parseRange } from '../../delivery/range'
-import { FORMATS, MIME_TYPES } from '../../formats/registry'
-import { problem } from '../../lib/problem'
+import { MIME_TYPES } from '../../formats/registry'
 import { parseFileKey } from '../../store/files'
-import { baseUrl } from '../base-url'
 import { headers, response } from '../contract'
 import type { AppEnv } from '../env'
+import { fileNotFound, fileResponse } from '../file-response'
 
 /** Delivery: `/files/{key}`, immutable files from R2 through the edge cache. */
 export const files = new OpenAPIHono<AppEnv>()
@@ -63,48 +60,11 @@ files.openAPIRegistry.registerPath({
   responses: fileResponses(false),
 })
 
-function notFound(c: Context<AppEnv>) {
-  const res = problem(baseUrl(c), 404, 'not-found', 'No such file.')
-  // Short, so a file that appears later (a variant being made) is not hidden for long.
-  res.headers.set('cache-control', 'public, max-age=60')
-  return res
-}
-
 async function serveFile(c: Context<AppEnv>): Promise<Response> {
   const key = c.req.path.slice('/files/'.length)
   const parsed = parseFileKey(key)
-  if (!parsed) return notFound(c)
-  const full = await cachedFile(c.get('store'), new URL(c.req.url).origin, key, FORMATS[parsed.format].mimeType, (p) => c.executionCtx.waitUntil(p))
-  if (!full) return notFound(c)
-
-  const etag = full.headers.get('etag') ?? ''
-  const headers = new Headers(full.headers)
-  if (etagMatches(c.req.header('if-none-match') ?? null, etag)) {
-    headers.delete('content-length')
-    return new Response(null, { status: 304, headers })
-  }
-  const isHead = c.req.method === 'HEAD'
-  const size = Number(full.headers.get('content-length'))
-  // If-Range with a different validator means "send it all".
-  const ifRange = c.req.header('if-range')
-  const range = ifRange && ifRange !== etag ? ({ kind: 'none' } as const) : parseRange(c.req.header('range') ?? null, size)
-  if (range.kind === 'unsatisfiable') {
-    await full.body?.cancel()
-    const res = problem(baseUrl(c), 416, 'range-not-satisfiable', `The file has ${size} bytes.`)
-    res.headers.set('content-range', `bytes */${size}`)
-    return res
-  }
-  if (range.kind === 'range') {
-    const bytes = isHead ? null : (await full.arrayBuffer()).slice(range.start, range.end + 1)
-    headers.set('content-range', `bytes ${range.start}-${range.end}/${size}`)
-    headers.set('content-length', String(range.end - range.start + 1))
-    return new Response(bytes, { status: 206, headers })
-  }
-  if (isHead) {
-    await full.body?.cancel()
-    return new Response(null, { status: 200, headers })
-  }
-  return new Response(full.body, { status: 200, headers })
+  if (!parsed) return fileNotFound(c)
+  return (await fileResponse(c, key, parsed.format)) ?? fileNotFound(c)
 }
 
 files.on(['GET', 'HEAD'], '/files/*', serveFile)

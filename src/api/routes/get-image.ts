@@ -28,5 +28,5 @@ export const getImage = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const found = await loadImage(c.get('store'), id)
   if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
   // Status changes while variants are made: never cache.
-  return c.json(toMetadata(found.image, found.variants, baseUrl(c), 'public'), 200, { 'cache-control': 'no-store' })
+  return c.json(toMetadata(found, baseUrl(c), 'public'), 200, { 'cache-control': 'no-store' })
 })

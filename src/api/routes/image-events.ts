@@ -47,7 +47,7 @@ export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
   if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
   const res = streamSSE(c, async (stream) => {
     const until = Date.now() + c.get('config').eventsMaxMs
-    let current = toMetadata(found.image, found.variants, base, 'public')
+    let current = toMetadata(found, base, 'public')
     let sent = ''
     for (;;) {
       const data = JSON.stringify(current)
@@ -67,7 +67,7 @@ export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
         await stream.writeSSE({ event: 'gone', data: JSON.stringify({ id }) })
         return
       }
-      current = toMetadata(next.image, next.variants, base, 'public')
+      current = toMetadata(next, base, 'public')
     }
   })
   // streamSSE sets `no-cache`; a status stream must not be stored at all.

@@ -65,5 +65,5 @@ export const listImages = new OpenAPIHono<AppEnv>().openapi(route, async (c) => 
   const base = baseUrl(c)
   const last = page.items.at(-1)?.image
   const nextCursor = page.more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null
-  return c.json({ items: page.items.map(({ image, variants }) => toMetadata(image, variants, base, 'owner')), nextCursor }, 200, { 'cache-control': 'private, no-store' })
+  return c.json({ items: page.items.map((item) => toMetadata(item, base, 'owner')), nextCursor }, 200, { 'cache-control': 'private, no-store' })
 })

@@ -6,7 +6,7 @@ import { sniffImage } from '../../formats/sniff'
 import { newId } from '../../lib/crypto'
 import { ProblemError } from '../../lib/problem'
 import { DEFAULT_LIMITS, planDecode } from '../../formats/plan'
-import { loadImage, type ImageRow, type VariantRow } from '../../store/d1/images'
+import { loadImage, type ImageWithVariants } from '../../store/d1/images'
 import { commitUpload } from '../../upload/commit'
 import { SNIFF_PREFIX_BYTES, openUploadForm } from '../../upload/form'
 import { idempotentUpload } from '../../upload/idempotency'
@@ -107,18 +107,18 @@ export const upload = router.post('/images', formFields, requireUser, uploadRate
     }
   }
   const fileName = form.fileName()
-  const answer = (image: ImageRow, variants: VariantRow[]) => ({ body: toMetadata(image, variants, baseUrl(c), 'owner'), location: `/images/${image.id}` })
+  const answer = (found: ImageWithVariants) => ({ body: toMetadata(found, baseUrl(c), 'owner'), location: `/images/${found.image.id}` })
   // With an Idempotency-Key, a retry gets the first answer and stores nothing new.
   const result = await idempotentUpload(
     store,
     { userId, key: c.req.header('idempotency-key'), sha256: staged.sha256, fileName },
     async (claim) => {
       const committed = await commitUpload(store, userId, staged, sniffed.header, fileName, claim)
-      return answer(committed.image, committed.variants)
+      return answer({ ...committed, files: [] })
     },
     async (imageId) => {
       const found = await loadImage(store, imageId)
-      return found && found.image.userId === userId ? answer(found.image, found.variants) : null
+      return found && found.image.userId === userId ? answer(found) : null
     },
   ).finally(() => releaseStaged(store, staged))
   return c.json(result.body, 202, { location: result.location, ...(result.replayed ? { 'idempotent-replayed': 'true' } : {}) })

@@ -1,22 +1,32 @@
 /** Images and their variant rows in D1: the upload's insert, reads by id and by page, and deletion. */
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
 import type { Store } from '..'
-import { idempotencyKeys, imageVariants, images, type ImageRow, type VariantRow } from './schema'
+import { idempotencyKeys, imageVariants, images, variantFiles, type ImageRow, type VariantFileRow, type VariantRow } from './schema'
 
-export type { ImageRow, VariantRow }
+export type { ImageRow, VariantFileRow, VariantRow }
 export { STATUSES, type Status } from './schema'
 
 export interface ImageWithVariants {
   image: ImageRow
   variants: VariantRow[]
+  /** The made variants' files, every format. */
+  files: VariantFileRow[]
 }
 
+/** The files of the variants that `which` (a condition on image_variants) selects, as one statement. */
+const filesOf = (db: Store['db'], which: SQL) =>
+  db
+    .select()
+    .from(variantFiles)
+    .where(inArray(variantFiles.variantId, db.select({ id: imageVariants.id }).from(imageVariants).where(which)))
+
 export async function loadImage({ db }: Store, id: string): Promise<ImageWithVariants | null> {
-  const [image, variants] = await db.batch([
+  const [image, variants, files] = await db.batch([
     db.select().from(images).where(eq(images.id, id)).limit(1),
     db.select().from(imageVariants).where(eq(imageVariants.originalImageId, id)).orderBy(asc(imageVariants.name)),
+    filesOf(db, eq(imageVariants.originalImageId, id)),
   ])
-  return image[0] ? { image: image[0], variants } : null
+  return image[0] ? { image: image[0], variants, files } : null
 }
 
 /** The claim an upload made on its Idempotency-Key: linked to the image in the same batch as its rows. */
@@ -104,7 +114,16 @@ export async function listImages({ db }: Store, userId: string, limit: number, a
     .where(and(...conditions))
     .orderBy(desc(images.createdAt), desc(images.id))
     .limit(limit + 1)
-  const [rows, variants] = await db.batch([page(), db.select().from(imageVariants).where(inArray(imageVariants.originalImageId, pageIds))])
+  const [rows, variants, files] = await db.batch([
+    page(),
+    db.select().from(imageVariants).where(inArray(imageVariants.originalImageId, pageIds)),
+    filesOf(db, inArray(imageVariants.originalImageId, pageIds)),
+  ])
   const byImage = Map.groupBy(variants, (v) => v.originalImageId)
-  return { items: rows.slice(0, limit).map((image) => ({ image, variants: byImage.get(image.id) ?? [] })), more: rows.length > limit }
+  const imageOfVariant = new Map(variants.map((v) => [v.id, v.originalImageId]))
+  const filesByImage = Map.groupBy(files, (f) => imageOfVariant.get(f.variantId)!)
+  return {
+    items: rows.slice(0, limit).map((image) => ({ image, variants: byImage.get(image.id) ?? [], files: filesByImage.get(image.id) ?? [] })),
+    more: rows.length > limit,
+  }
 }

@@ -86,6 +86,28 @@ export const imageVariants = sqliteTable(
 )
 
 /**
+ * The files of a made variant, one per format (e.g. WebP next to the JPEG fallback). The variant
+ * row keeps its fallback file (the original's format) as before; this table lists every format,
+ * the fallback included, written in the same batch that marks the variant completed.
+ */
+export const variantFiles = sqliteTable(
+  'variant_files',
+  {
+    variantId: text('variant_id')
+      .notNull()
+      .references(() => imageVariants.id, { onDelete: 'cascade' }),
+    /** A format name of src/formats/registry.ts. */
+    format: text('format').notNull(),
+    /** R2 key, also the immutable delivery path under /files/. */
+    imagePath: text('image_path').notNull(),
+    contentType: text('content_type').notNull(),
+    bytes: integer('bytes').notNull(),
+    sha256: text('sha256').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.variantId, t.format] })],
+)
+
+/**
  * `Idempotency-Key` of `POST /images`, per user. The primary key is what makes
  * concurrent duplicates safe: only one request can claim a key.
  */
@@ -120,3 +142,4 @@ export const repairState = sqliteTable('repair_state', {
 
 export type ImageRow = typeof images.$inferSelect
 export type VariantRow = typeof imageVariants.$inferSelect
+export type VariantFileRow = typeof variantFiles.$inferSelect

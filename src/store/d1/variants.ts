@@ -5,7 +5,7 @@
 import { and, asc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm'
 import type { Store } from '..'
 import type { Db } from './client'
-import { imageVariants, images, type Status } from './schema'
+import { imageVariants, images, variantFiles, type Status } from './schema'
 
 /** Final states: nothing the consumer does later may change them. */
 const FINAL: Status[] = ['completed', 'failed']
@@ -32,12 +32,20 @@ const rollUp = (database: Db, imageId: string, now: number) =>
     })
     .where(eq(images.id, imageId))
 
-export interface MadeVariant {
+/** One stored file of a made variant. */
+export interface MadeFile {
+  format: string
   imagePath: string
-  width: number
-  height: number
+  contentType: string
   bytes: number
   sha256: string
+}
+
+export interface MadeVariant {
+  width: number
+  height: number
+  /** Every format made; the first is the fallback (the original's format), kept on the variant row too. */
+  files: [MadeFile, ...MadeFile[]]
 }
 
 /**
@@ -53,12 +61,34 @@ export type RecordOutcome = { kind: 'recorded' } | { kind: 'settled'; imagePath:
  */
 export async function recordVariant({ db: database }: Store, imageId: string, variantId: string, made: MadeVariant): Promise<RecordOutcome> {
   const now = Date.now()
+  const fallback = made.files[0]
+  // The file rows are written only if the variant row now holds our fallback: the first result wins for all its files.
+  const ours = and(eq(imageVariants.id, variantId), eq(imageVariants.status, 'completed'), eq(imageVariants.imagePath, fallback.imagePath))
+  const files = made.files.map((f) =>
+    database
+      .insert(variantFiles)
+      .select(
+        database
+          .select({
+            variantId: sql<string>`${variantId}`.as('variant_id'),
+            format: sql<string>`${f.format}`.as('format'),
+            imagePath: sql<string>`${f.imagePath}`.as('image_path'),
+            contentType: sql<string>`${f.contentType}`.as('content_type'),
+            bytes: sql<number>`${f.bytes}`.as('bytes'),
+            sha256: sql<string>`${f.sha256}`.as('sha256'),
+          })
+          .from(imageVariants)
+          .where(ours),
+      )
+      .onConflictDoNothing(),
+  )
   const [updated] = await database.batch([
     database
       .update(imageVariants)
-      .set({ ...made, status: 'completed', error: null, lastError: null, updatedAt: now })
+      .set({ imagePath: fallback.imagePath, width: made.width, height: made.height, bytes: fallback.bytes, sha256: fallback.sha256, status: 'completed', error: null, lastError: null, updatedAt: now })
       .where(and(eq(imageVariants.id, variantId), notInArray(imageVariants.status, FINAL)))
       .returning({ id: imageVariants.id }),
+    ...files,
     rollUp(database, imageId, now),
   ])
   if (updated.length > 0) return { kind: 'recorded' }

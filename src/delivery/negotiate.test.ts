@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest'
+import { acceptedFormats, chooseFile } from './negotiate'
+
+const jpeg = { format: 'jpeg', key: 'a.jpg' }
+const png = { format: 'png', key: 'a.png' }
+
+describe('negotiation', () => {
+  it('reads the formats a header names, ignoring q=0 and wildcards', () => {
+    expect([...acceptedFormats('image/avif,image/webp,image/apng,*/*;q=0.8')]).toEqual([])
+    expect([...acceptedFormats('image/jpeg, image/png;q=0')]).toEqual(['jpeg'])
+    expect([...acceptedFormats(null)]).toEqual([])
+  })
+
+  it('sends the fallback unless a preferred format is named and exists', () => {
+    expect(chooseFile([jpeg], jpeg, 'image/avif,image/webp,*/*')).toBe(jpeg)
+    expect(chooseFile([png], png, null)).toBe(png)
+    // A browser naming the fallback's own type gets the fallback, not another equally preferred format.
+    expect(chooseFile([jpeg, png], jpeg, 'image/png')).toBe(jpeg)
+  })
+})
