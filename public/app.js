@@ -309,7 +309,9 @@ function variantFigure(v) {
   const figure = el('figure', { class: 'variant', 'data-variant': v.name, 'data-status': v.status })
   if (v.status === 'completed' && v.url) {
     const img = el('img', { src: v.url, alt: `${v.name} variant, ${size}`, width: v.width, height: v.height, decoding: 'async' })
-    const link = el('a', { href: v.url, target: '_blank', rel: 'noopener', class: 'frame' }, img)
+    // <picture>: the browser takes the first format it can show (files are listed preferred first), else the fallback <img>.
+    const sources = (v.files ?? []).filter((f) => f.url !== v.url).map((f) => el('source', { type: f.contentType, srcset: f.url }))
+    const link = el('a', { href: v.url, target: '_blank', rel: 'noopener', class: 'frame' }, el('picture', {}, ...sources, img))
     figure.append(link, el('figcaption', {}, el('strong', { textContent: v.name }), ` ${size} · ${formatBytes(v.bytes)}`))
   } else {
     const note = v.status === 'failed' ? `failed: ${v.error ?? 'unknown error'}` : 'making…'

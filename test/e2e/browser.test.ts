@@ -84,8 +84,9 @@ describe('the upload page in Chromium', () => {
       await expect.poll(() => item.locator('.variant img').evaluateAll((imgs) => (imgs as HTMLImageElement[]).every((i) => i.complete && i.naturalWidth > 0))).toBe(true)
       const shown = await item.locator('.variant').evaluateAll((figures) =>
         figures.map((f) => {
-          const img = f.querySelector('img')!
-          return { name: f.getAttribute('data-variant'), width: img.naturalWidth, height: img.naturalHeight, caption: f.querySelector('figcaption')!.textContent, href: f.querySelector('a')!.href }
+          const img = f.querySelector('picture > img') as HTMLImageElement
+          // currentSrc: the file the browser chose among the <picture>'s formats.
+          return { name: f.getAttribute('data-variant'), width: img.naturalWidth, height: img.naturalHeight, caption: f.querySelector('figcaption')!.textContent, href: f.querySelector('a')!.href, chosen: img.currentSrc }
         }),
       )
       expect(shown.map((s) => s.name)).toEqual(PRESETS.map((p) => p.name))
@@ -96,6 +97,7 @@ describe('the upload page in Chromium', () => {
         expect([variant.width, variant.height]).toEqual([expected.width, expected.height])
         expect(variant.caption).toContain(`${expected.width}×${expected.height}`)
         expect(variant.href.startsWith(`${service.base}/files/${id}/${preset.name}_`)).toBe(true)
+        expect(variant.chosen.startsWith(`${service.base}/files/${id}/${preset.name}_`)).toBe(true)
       }
     }
 
