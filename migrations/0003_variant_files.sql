@@ -2,7 +2,6 @@ CREATE TABLE `variant_files` (
 	`variant_id` text NOT NULL,
 	`format` text NOT NULL,
 	`image_path` text NOT NULL,
-	`content_type` text NOT NULL,
 	`bytes` integer NOT NULL,
 	`sha256` text NOT NULL,
 	PRIMARY KEY(`variant_id`, `format`),

@@ -22,6 +22,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { trackWasmMemories, allocationHooks, allocationPeak, sample, sampleInStep } from './bench/memory.mjs'
@@ -65,24 +66,14 @@ const BOXES = [
   { name: 'thumb', width: 200, height: 150 },
 ]
 
-const args = process.argv.slice(2)
-const flag = (name) => {
-  const i = args.indexOf(name)
-  if (i >= 0) args.splice(i, 1)
-  return i >= 0
-}
-const option = (name, fallback) => {
-  const i = args.indexOf(name)
-  if (i < 0) return fallback
-  const value = Number(args[i + 1])
-  args.splice(i, 2)
-  return value
-}
-const reps = option('--reps', 2)
-const slow = flag('--slow')
-const onlyAt = args.indexOf('--only')
-const only = onlyAt >= 0 ? new RegExp(args.splice(onlyAt, 2)[1]) : null
-const isolate = !flag('--no-isolate')
+const { values, positionals: args } = parseArgs({
+  allowPositionals: true,
+  options: { reps: { type: 'string', default: '2' }, slow: { type: 'boolean', default: false }, only: { type: 'string' }, 'no-isolate': { type: 'boolean', default: false } },
+})
+const reps = Number(values.reps)
+const slow = values.slow
+const only = values.only ? new RegExp(values.only) : null
+const isolate = !values['no-isolate']
 const corpus = [resolve(root, '../shared/corpus'), '/work/shared/corpus'].find((d) => existsSync(d))
 const files = args.length ? args.map((f) => resolve(f)) : [resolve(corpus, 'exif-orientation/Landscape_1.jpg'), await photo12mp()]
 const outDir = resolve(root, 'node_modules/.cache/processor-bench/formats')

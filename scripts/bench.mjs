@@ -21,6 +21,7 @@
  */
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { trackWasmMemories, allocationHooks, allocationPeak, sample, peakRss } from './bench/memory.mjs'
 import { readInput } from './bench/inputs.mjs'
 import { defaultInputs, processorLimits } from './bench/default-inputs.mjs'
@@ -37,17 +38,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MB = 1024 * 1024
 const BUDGET = 96 * MB
 
-const args = process.argv.slice(2)
-const option = (name, fallback) => {
-  const i = args.indexOf(name)
-  if (i < 0) return fallback
-  const value = Number(args[i + 1])
-  args.splice(i, 2)
-  return value
-}
-const reps = option('--reps', 3)
-const streamCount = option('--stream', 3)
-const mixedRounds = option('--mixed', 2)
+const { values, positionals: args } = parseArgs({
+  allowPositionals: true,
+  options: { reps: { type: 'string', default: '3' }, stream: { type: 'string', default: '3' }, mixed: { type: 'string', default: '2' } },
+})
+const reps = Number(values.reps)
+const streamCount = Number(values.stream)
+const mixedRounds = Number(values.mixed)
 
 const { maxPixels, maxProgressive, maxBytes } = processorLimits(root)
 const files = args.length ? args.map((f) => resolve(f)) : await defaultInputs({ maxPixels, maxProgressive, maxBytes })

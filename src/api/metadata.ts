@@ -76,7 +76,7 @@ export function toMetadata({ image, variants, files }: ImageWithVariants, baseUr
         files: made
           ? (filesOf.get(v.id) ?? [])
               .sort((a, b) => formatOrder(a.format) - formatOrder(b.format))
-              .map((f) => ({ format: f.format as FormatName, contentType: f.contentType as ImageMetadata['variants'][number]['files'][number]['contentType'], url: fileUrl(f.imagePath), bytes: f.bytes }))
+              .map((f) => ({ format: f.format as FormatName, contentType: FORMATS[f.format as FormatName].mimeType, url: fileUrl(f.imagePath), bytes: f.bytes }))
           : [],
         width: v.width,
         height: v.height,

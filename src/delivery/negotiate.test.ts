@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { acceptedFormats, chooseFile } from './negotiate'
 
-const jpeg = { format: 'jpeg', key: 'a.jpg' }
-const png = { format: 'png', key: 'a.png' }
+const jpeg = { format: 'jpeg' as const, key: 'a.jpg' }
+const png = { format: 'png' as const, key: 'a.png' }
 
 describe('negotiation', () => {
   it('reads the formats a header names, ignoring q=0 and wildcards', () => {

@@ -23,22 +23,22 @@ export function acceptedFormats(accept: string | null): Set<FormatName> {
   return named
 }
 
-/** The cache class of a request: the most preferred format it names, or 'fallback'. */
+const byPreference = (a: FormatName, b: FormatName) => FORMATS[a].preference - FORMATS[b].preference
+
+/** The cache class of a request: the most preferred of `candidates` it names, or 'fallback'. */
 export function acceptClass(accept: string | null, candidates: readonly FormatName[]): FormatName | 'fallback' {
   const named = acceptedFormats(accept)
-  const best = [...candidates].filter((f) => named.has(f)).sort((a, b) => FORMATS[a].preference - FORMATS[b].preference)[0]
-  return best ?? 'fallback'
+  return candidates.filter((f) => named.has(f)).sort(byPreference)[0] ?? 'fallback'
 }
 
 /**
- * The file to send: the most preferred of the variant's formats that the header names, else the
- * fallback (the variant's first file, in the original's format).
+ * The file to send: the most preferred of the variant's files that the header names and that is
+ * preferred over the fallback (the variant's file in the original's format), else the fallback.
  */
-export function chooseFile<F extends { format: string }>(files: readonly F[], fallback: F, accept: string | null): F {
+export function chooseFile<F extends { format: FormatName }>(files: readonly F[], fallback: F, accept: string | null): F {
   const named = acceptedFormats(accept)
-  const options = files.filter((f) => named.has(f.format as FormatName)).sort((a, b) => FORMATS[a.format as FormatName].preference - FORMATS[b.format as FormatName].preference)
-  const best = options[0]
-  return best && FORMATS[best.format as FormatName].preference < FORMATS[fallback.format as FormatName].preference ? best : fallback
+  const better = files.filter((f) => named.has(f.format) && byPreference(f.format, fallback.format) < 0)
+  return better.sort((a, b) => byPreference(a.format, b.format))[0] ?? fallback
 }
 
 /** Where the edge cache remembers which file answers a variant's negotiated URL for one accept class. */

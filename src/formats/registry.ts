@@ -36,3 +36,4 @@ export const UPLOAD_MIME_TYPES = FORMAT_LIST.filter((f) => f.upload).map((f) => 
 export const EXTENSIONS = FORMAT_LIST.map((f) => f.extension) as [FileExtension, ...FileExtension[]]
 
 export const formatByExtension = (ext: string): FormatName | null => FORMAT_NAMES.find((n) => FORMATS[n].extension === ext) ?? null
+export const formatByMimeType = (type: string): FormatName | null => FORMAT_NAMES.find((n) => FORMATS[n].mimeType === type) ?? null

@@ -6,7 +6,6 @@
  */
 import { MAX_PIXELS } from '../formats/limits'
 import { presetByName, type Preset } from '../formats/presets'
-import { FORMATS } from '../formats/registry'
 import { sha256Hex } from '../lib/crypto'
 import { errorText, log } from '../lib/log'
 import type { Store } from '../store'
@@ -60,8 +59,11 @@ export async function makeVariants(store: Store, imageId: string, items: Deliver
   const started = Date.now()
   try {
     const found = await step('Reading the image record', () => loadImage(store, imageId))
-    // Deleted while queued: nothing to make.
-    if (!found) return items.forEach(({ msg }) => ack(msg))
+    if (!found) {
+      // Deleted while queued: nothing to make.
+      for (const { msg } of items) ack(msg)
+      return
+    }
     const pending = pendingVariants(found.variants, items, ack)
     if (pending.size === 0) return
 
@@ -125,7 +127,7 @@ async function storeVariant(store: Store, imageId: string, made: RenderedVariant
     const sha256 = await sha256Hex(file.bytes)
     const key = fileKey(imageId, made.name, made.width, made.height, sha256, file.format)
     await putFile(store, key, file.bytes, { sha256, format: file.format, imageId })
-    stored.push({ format: file.format, imagePath: key, contentType: FORMATS[file.format].mimeType, bytes: file.bytes.byteLength, sha256 })
+    stored.push({ format: file.format, imagePath: key, bytes: file.bytes.byteLength, sha256 })
   }
   return stored as MadeVariant['files']
 }

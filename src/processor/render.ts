@@ -149,7 +149,6 @@ function sniff(original: Uint8Array): ImageHeader {
 
 /** Step: the memory and CPU plan from the header, before anything is decoded (docs/memory-plan.md). */
 function checkPlan(header: ImageHeader, maxPixels: number): void {
-  if (header.width * header.height > maxPixels) throw new ImageDecodeError(`The image has more than ${maxPixels} pixels.`)
   const plan = planDecode(header, { ...DEFAULT_LIMITS, maxPixels })
   if (!plan.ok) throw new ImageDecodeError(plan.reason)
 }

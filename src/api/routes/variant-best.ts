@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import { acceptClass, chooseFile, decisionUrl, MODERN_FORMATS } from '../../delivery/negotiate'
-import { MIME_TYPES, type FormatName } from '../../formats/registry'
+import { formatByMimeType, MIME_TYPES, type FormatName } from '../../formats/registry'
 import { PRESET_NAMES } from '../../formats/presets'
 import { loadImage } from '../../store/d1/images'
 import { headers, response } from '../contract'
@@ -62,11 +62,12 @@ async function serveBest(c: Context<AppEnv>): Promise<Response> {
     const found = await loadImage(c.get('store'), id)
     const variant = found?.variants.find((v) => v.name === name)
     if (!found || !variant || variant.status !== 'completed' || !variant.imagePath) return fileNotFound(c)
-    const files = found.files.filter((f) => f.variantId === variant.id)
-    const fallback = files.find((f) => f.imagePath === variant.imagePath) ?? { format: found.image.contentType === 'image/png' ? 'png' : 'jpeg', imagePath: variant.imagePath }
+    const files = found.files.filter((f) => f.variantId === variant.id).map((f) => ({ format: f.format as FormatName, imagePath: f.imagePath }))
+    // The variant row holds the fallback, in the original's format (variants made before variant_files have no file rows).
+    const fallback = { format: formatByMimeType(found.image.contentType)!, imagePath: variant.imagePath }
     const file = chooseFile(files, fallback, accept)
     key = file.imagePath
-    format = file.format as FormatName
+    format = file.format
     choice = new Response(null, { headers: { 'x-file-key': key, 'x-file-format': format, 'cache-control': BEST_CACHE } })
     c.executionCtx.waitUntil(caches.default.put(decisionKey, choice))
   }

@@ -100,7 +100,6 @@ export const variantFiles = sqliteTable(
     format: text('format').notNull(),
     /** R2 key, also the immutable delivery path under /files/. */
     imagePath: text('image_path').notNull(),
-    contentType: text('content_type').notNull(),
     bytes: integer('bytes').notNull(),
     sha256: text('sha256').notNull(),
   },

@@ -36,7 +36,6 @@ const rollUp = (database: Db, imageId: string, now: number) =>
 export interface MadeFile {
   format: string
   imagePath: string
-  contentType: string
   bytes: number
   sha256: string
 }
@@ -73,7 +72,6 @@ export async function recordVariant({ db: database }: Store, imageId: string, va
             variantId: sql<string>`${variantId}`.as('variant_id'),
             format: sql<string>`${f.format}`.as('format'),
             imagePath: sql<string>`${f.imagePath}`.as('image_path'),
-            contentType: sql<string>`${f.contentType}`.as('content_type'),
             bytes: sql<number>`${f.bytes}`.as('bytes'),
             sha256: sql<string>`${f.sha256}`.as('sha256'),
           })
