@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds src/processor/codec/codec.wasm (JPEG decoder, JPEG encoder,
-# Lanczos resampler, colour conversion and PNG's zlib work: codec/jpeg/{decoder,
-# encoder,resize,colour,png}.c) from Debian bookworm's libjpeg-turbo, lcms2 and
-# zlib sources, with Debian's emscripten (3.1.6).
+# Lanczos resampler, colour conversion, PNG's zlib work and the WebP encoder:
+# codec/jpeg/{decoder,encoder,resize,colour,png,webp}.c) from Debian bookworm's
+# libjpeg-turbo, lcms2, zlib and libwebp sources, with Debian's emscripten (3.1.6).
 # Run by hand (as root, or with sudo available for apt) on Debian 12:
 #   codec/jpeg/build.sh
 # Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5, LCMS2_SRC=/path/to/lcms2-2.14 and
-#      ZLIB_SRC=/path/to/zlib-1.2.13.dfsg reuse unpacked source trees instead of
+#      ZLIB_SRC=/path/to/zlib-1.2.13.dfsg and LIBWEBP_SRC=/path/to/libwebp-1.2.4
+#      reuse unpacked source trees instead of
 #      `apt-get source`; KEEP=1 keeps
 #      the temp build dir.
 set -euo pipefail
@@ -68,6 +69,16 @@ fi
 ZLIB="${ZLIB%/}"
 echo "zlib source: $ZLIB"
 
+# libwebp source (1.2.4-0.2+deb12u1 in bookworm), Debian patches applied by dpkg-source.
+if [ -n "${LIBWEBP_SRC:-}" ]; then
+  WEBP="$LIBWEBP_SRC"  # only read
+else
+  (cd "$WORK" && apt-get source libwebp)
+  WEBP="$(ls -d "$WORK"/libwebp-*/ | head -n1)"
+fi
+WEBP="${WEBP%/}"
+echo "libwebp source: $WEBP"
+
 # One-line patch: libjpeg-turbo's fast Huffman path (used while >= 512 bytes
 # per block are buffered, i.e. almost always with our 64 KB input chunks)
 # turns an invalid code into 0 silently; the slow path warns
@@ -85,8 +96,11 @@ grep -q 'WARNMS(cinfo, JWRN_HUFF_BAD_CODE); s = 0;' "$SRC/jdhuff.h" || { echo "j
 # CheckTypeSize ("Cannot determine word size").
 export NODE_PATH=/usr/share/nodejs
 NODE_BIN="$(command -v node)"
+# BUILD: libjpeg-turbo stamps its version string with the build date unless told; the
+# Debian changelog's date keeps the wasm byte-identical from day to day.
 emcmake cmake -S "$SRC" -B "$WORK/build" \
   -DCMAKE_BUILD_TYPE=Release \
+  -DBUILD="$(date -u -d "@$(dpkg-parsechangelog -l "$SRC/debian/changelog" -STimestamp)" +%Y%m%d)" \
   -DCMAKE_C_FLAGS="-O3 -msimd128" \
   -DCMAKE_CROSSCOMPILING_EMULATOR="$NODE_BIN;--no-experimental-fetch" \
   -DWITH_SIMD=0 -DENABLE_SHARED=0 -DENABLE_STATIC=1 \
@@ -113,6 +127,16 @@ for f in adler32 crc32 deflate inffast inflate inftrees trees zutil; do echo "$Z
   'emcc -O3 -msimd128 -DNDEBUG -ffile-prefix-map="$ZLIB"=zlib -I"$ZLIB" -c "$1" -o "$WORK/zlib/$(basename "$1" .c).o"' _ {}
 emar rcs "$WORK/libz.a" "$WORK"/zlib/*.o
 
+# 3d. Static libwebp, the encoder's sources only (enc, the shared dsp/utils, sharpyuv),
+# compiled straight with emcc: no configure step to fool. -msse2 -msse4.1: libwebp's SSE
+# paths, which emscripten maps onto WASM SIMD (libwebp's cpu.c enables them for
+# EMSCRIPTEN from these flags); without them the plain C was ~1.3x slower (docs/formats.md).
+mkdir -p "$WORK/webp"
+export WEBP
+ls "$WEBP"/src/enc/*.c "$WEBP"/src/dsp/*.c "$WEBP"/src/utils/*.c "$WEBP"/sharpyuv/*.c | xargs -P"$(nproc)" -I{} sh -c \
+  'f="$1"; o="$WORK/webp/$(echo "${f#$WEBP/}" | tr / _ | sed "s/\.c$/.o/")"; emcc -O3 -msimd128 -msse2 -msse4.1 -DNDEBUG -ffile-prefix-map="$WEBP"=libwebp -I"$WEBP" -I"$WEBP/src" -c "$f" -o "$o"' _ {}
+emar rcs "$WORK/libwebpenc.a" "$WORK"/webp/*.o
+
 # 4. Link the decoder. Standalone wasm, no JS glue: the only imports are a few
 # wasi stubs, env.emscripten_notify_memory_growth and our env.jd_fill.
 # SUPPORT_LONGJMP=wasm: libjpeg's error_exit longjmps back to the export
@@ -122,9 +146,9 @@ echo 'mergeInto(LibraryManager.library, { jd_fill: function () {} });' > "$WORK/
 mkdir -p "$(dirname "$OUT")"
 # -msimd128: WASM SIMD (Node 20, workerd) for the resampler's inner loops.
 emcc -O3 -msimd128 -sSUPPORT_LONGJMP=wasm \
-  -I"$SRC" -I"$WORK/build" -I"$LCMS/include" -I"$ZLIB" -DCMS_NO_PTHREADS=1 \
-  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$HERE/colour.c" "$HERE/png.c" \
-  "$WORK/build/libjpeg.a" "$WORK/liblcms2.a" "$WORK/libz.a" \
+  -I"$SRC" -I"$WORK/build" -I"$LCMS/include" -I"$ZLIB" -I"$WEBP/src" -DCMS_NO_PTHREADS=1 \
+  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$HERE/colour.c" "$HERE/png.c" "$HERE/webp.c" \
+  "$WORK/build/libjpeg.a" "$WORK/liblcms2.a" "$WORK/libz.a" "$WORK/libwebpenc.a" \
   --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB \
   --js-library "$WORK/imports.js" \

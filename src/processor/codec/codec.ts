@@ -101,6 +101,10 @@ interface Exports {
   pe_output(): number
   pe_message(): number
   pe_release(): void
+  // webp.c (libwebp)
+  we_encode(rgba: number, width: number, height: number, quality: number, method: number): number
+  we_output(): number
+  we_release(): void
 }
 
 /**
@@ -404,6 +408,32 @@ export class Codec implements PngDeflater {
     } finally {
       x.mem_free(ptr)
     }
+  }
+
+  /**
+   * Lossy WebP (libwebp: VP8, plus ALPH when any pixel is transparent) of an image in WASM memory
+   * or of RGBA pixels held by JS; `method` is libwebp's speed/size trade-off (sharp's effort).
+   */
+  encodeWebp(image: WasmImage | RgbaPixels, quality: number, method: number): Uint8Array {
+    const encode = (ptr: number) => {
+      const x = this.x
+      let size: number
+      try {
+        size = x.we_encode(ptr, image.width, image.height, quality, method)
+      } catch (error) {
+        throw this.fail(error) // a trap, or growth over maxMemoryBytes
+      }
+      if (size < 0) throw this.fail(new Error(`WebP encoding failed (libwebp error ${-size})`))
+      const out = new Uint8Array(x.memory.buffer, x.we_output(), size).slice()
+      x.we_release()
+      return out
+    }
+    if ('handle' in image) {
+      this.healthy()
+      this.live(image)
+      return encode(this.x.rs_output(image.handle))
+    }
+    return this.withPixels(image, encode)
   }
 
   /** True when any pixel's alpha is not 255 (pixels in codec memory are read in place). */

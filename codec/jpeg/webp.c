@@ -1,7 +1,9 @@
 /*
  * Lossy WebP encoder for WebAssembly: Debian's libwebp (1.2.4), RGBA8 in
- * (straight from WASM memory, no copy into JS), VP8 + ALPH out. libwebp drops
- * an alpha channel that is opaque everywhere. No threads: one per isolate.
+ * (straight from the codec's memory: a resizer's output, no copy into JS),
+ * VP8 + ALPH out. libwebp drops an alpha channel that is opaque everywhere.
+ * No threads: one per isolate. Its allocations share the codec's malloc, so an
+ * encode reuses the memory the decode freed (docs/memory-plan.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +15,6 @@
 static WebPMemoryWriter writer;
 static int writer_ready;
 
-EXPORT("we_malloc") void *we_malloc(size_t n) { return malloc(n); }
-EXPORT("we_free") void we_free(void *p) { free(p); }
 EXPORT("we_output") const unsigned char *we_output(void) { return writer.mem; }
 
 /* Frees the last output. */
