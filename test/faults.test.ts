@@ -37,6 +37,9 @@ const objectKeys = async (id: string) => (await env.IMAGES.list({ prefix: `${id}
 const variantRows = (id: string) =>
   env.DB.prepare('SELECT id, name, status, image_path, error, last_error FROM image_variants WHERE original_image_id = ? ORDER BY name').bind(id).all<any>().then((r) => r.results)
 
+const fileRows = (id: string) =>
+  env.DB.prepare('SELECT f.format, f.image_path FROM variant_files f JOIN image_variants v ON v.id = f.variant_id WHERE v.original_image_id = ?').bind(id).all<any>().then((r) => r.results)
+
 /** Everything a completed image must satisfy: every row final, every file present, nothing extra in R2. */
 async function expectCompletedAndTidy(id: string) {
   const meta = await metadata(id)
@@ -44,7 +47,10 @@ async function expectCompletedAndTidy(id: string) {
   expect(meta.variants.map((v: any) => v.status)).toEqual(['completed', 'completed', 'completed'])
   const rows = await variantRows(id)
   expect(rows).toHaveLength(3)
-  const expected = [meta.url.split('/files/')[1], ...rows.map((r: any) => r.image_path)].sort()
+  // Every recorded file of every format, the fallback (the variant row's own) among them.
+  const files = await fileRows(id)
+  for (const r of rows) expect(files.map((f: any) => f.image_path)).toContain(r.image_path)
+  const expected = [meta.url.split('/files/')[1], ...files.map((f: any) => f.image_path)].sort()
   expect(await objectKeys(id)).toEqual(expected)
   for (const v of meta.variants) expect((await call(new Request(v.url))).status).toBe(200)
 }
@@ -204,7 +210,11 @@ describe('delivered twice, or two consumers at once', () => {
     // Another consumer records its (different) result between our render and our record.
     const batch = vi.spyOn(env.DB, 'batch')
     batch.mockImplementationOnce(realBatch).mockImplementationOnce(async (statements) => {
-      await env.DB.prepare("UPDATE image_variants SET status = 'completed', image_path = ?, bytes = 1, sha256 = 'x' WHERE id = ?").bind(winner, first.id).run()
+      // As recordVariant does: the variant row and its files (here its fallback only) together.
+      await realBatch([
+        env.DB.prepare("UPDATE image_variants SET status = 'completed', image_path = ?, bytes = 1, sha256 = 'x' WHERE id = ?").bind(winner, first.id),
+        env.DB.prepare("INSERT INTO variant_files (variant_id, format, image_path, bytes, sha256) VALUES (?, 'png', ?, 1, 'x')").bind(first.id, winner),
+      ])
       return realBatch(statements)
     })
     const result = await runQueue(messages)

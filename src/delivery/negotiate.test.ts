@@ -3,10 +3,12 @@ import { acceptedFormats, chooseFile } from './negotiate'
 
 const jpeg = { format: 'jpeg' as const, key: 'a.jpg' }
 const png = { format: 'png' as const, key: 'a.png' }
+const webp = { format: 'webp' as const, key: 'a.webp' }
 
 describe('negotiation', () => {
   it('reads the formats a header names, ignoring q=0 and wildcards', () => {
-    expect([...acceptedFormats('image/avif,image/webp,image/apng,*/*;q=0.8')]).toEqual([])
+    expect([...acceptedFormats('image/avif,image/webp,image/apng,*/*;q=0.8')]).toEqual(['webp'])
+    expect([...acceptedFormats('image/webp;q=0, image/*')]).toEqual([])
     expect([...acceptedFormats('image/jpeg, image/png;q=0')]).toEqual(['jpeg'])
     expect([...acceptedFormats(null)]).toEqual([])
   })
@@ -16,5 +18,8 @@ describe('negotiation', () => {
     expect(chooseFile([png], png, null)).toBe(png)
     // A browser naming the fallback's own type gets the fallback, not another equally preferred format.
     expect(chooseFile([jpeg, png], jpeg, 'image/png')).toBe(jpeg)
+    expect(chooseFile([webp, jpeg], jpeg, 'image/webp,*/*')).toBe(webp)
+    expect(chooseFile([webp, jpeg], jpeg, 'image/webp;q=0,*/*')).toBe(jpeg)
+    expect(chooseFile([webp, png], png, '*/*')).toBe(png)
   })
 })

@@ -1,7 +1,7 @@
 /**
  * The catalogue of image formats: everything else derives from it (the upload sniffer, delivery
  * keys and content types, the metadata's enum, the OpenAPI content types). A new format is one
- * entry here, plus its codec in the processor, which `processor/codecs.ts` requires for every
+ * entry here, plus its encoder in the processor, which `processor/render.ts` requires for every
  * name by type.
  */
 import type { SniffResult } from './header'
@@ -22,6 +22,8 @@ export interface Format {
 export const FORMATS = {
   jpeg: { name: 'jpeg', extension: 'jpg', mimeType: 'image/jpeg', preference: 10, upload: { magic: [0xff, 0xd8, 0xff], sniff: readJpeg } },
   png: { name: 'png', extension: 'png', mimeType: 'image/png', preference: 10, upload: { magic: PNG_SIGNATURE, sniff: readPng } },
+  // Made by the processor only: uploads stay JPEG and PNG.
+  webp: { name: 'webp', extension: 'webp', mimeType: 'image/webp', preference: 5, upload: null },
 } as const satisfies Record<string, Format>
 
 export type FormatName = keyof typeof FORMATS

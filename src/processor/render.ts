@@ -31,7 +31,7 @@ import { orient } from './orient'
 import { readColourSource } from './colour/profile'
 import { DEFAULT_LIMITS, planDecode, WASM_CEILING } from '../formats/plan'
 import { decodePng } from './png/decoder'
-import { encodePng } from './png/encoder'
+import { encodePng, type RgbaPixels } from './png/encoder'
 
 export interface VariantBox extends Size {
   name: string
@@ -68,6 +68,8 @@ const logColourFallback = (reason: string) => log.warn('colour.fallback', { reas
 
 /** JPEG quality of variants: visually transparent at these sizes, about half the bytes of q92. */
 const JPEG_QUALITY = 82
+/** WebP: sharp's q80 effort 4, byte for byte, at or below its bytes for its butteraugli (docs/formats.md). */
+const WEBP = { quality: 80, method: 4 }
 
 let codec: Promise<Codec> | undefined
 // One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
@@ -125,10 +127,7 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
       }
       const image: WasmImage = current
       const shown = header.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
-      const files: RenderedFile[] = []
-      for (const format of outputFormats(target.formats, header.format)) {
-        files.push({ format, bytes: await inTurn(() => encode(codec, image, format, header.orientation, quality)) })
-      }
+      const files = await inTurn(() => encodeAll(codec, image, outputFormats(target.formats, header.format), header.orientation, quality))
       step(`encode:${target.name}`)
       const fallback = files[0]!
       yield { name: target.name, ...shown, format: fallback.format, bytes: fallback.bytes, files: files as RenderedVariant['files'] }
@@ -192,12 +191,27 @@ async function decodeAndReduce(codec: Codec, original: Uint8Array, header: Image
   })
 }
 
-/** Step: orient (on the small result) and encode. The whole encode holds the codec's turn: a PNG variant is read straight from the codec's memory. */
-async function encode(codec: Codec, image: WasmImage, format: FormatName, orientation: number, quality: number): Promise<Uint8Array> {
-  if (orientation === 1 && format === 'jpeg') return codec.encode(image, quality)
-  // orient() copies into JS (except for orientation 1), so the pixels below are upright.
-  const pixels = orient({ width: image.width, height: image.height, data: codec.pixels(image) }, orientation)
-  if (format === 'jpeg') return codec.encodePixels(pixels, quality)
+/** How each format's file is encoded; a format in the catalogue without an entry here does not compile. */
+type Encoder = (codec: Codec, image: WasmImage | RgbaPixels, quality: number) => Uint8Array
+const ENCODERS: Record<FormatName, Encoder> = {
+  jpeg: (codec, image, quality) => ('handle' in image ? codec.encode(image, quality) : codec.encodePixels(image, quality)),
   // Filtered and deflated in the codec, reading the variant where it is (the caller holds the codec's turn).
-  return encodePng(pixels, codec)
+  png: (codec, image) => encodePng('handle' in image ? { width: image.width, height: image.height, data: codec.pixels(image) } : image, codec),
+  webp: (codec, image) => codec.encodeWebp(image, WEBP.quality, WEBP.method),
+}
+
+/**
+ * Step: orient (once, on the small result) and encode every format. The whole step holds the
+ * codec's turn: the encoders read the variant straight from the codec's memory. A modern file
+ * that is not smaller than the fallback is left out: it would only cost its bytes.
+ */
+function encodeAll(codec: Codec, image: WasmImage, formats: FormatName[], orientation: number, quality: number): RenderedFile[] {
+  // orient() copies into JS (except for orientation 1), so the pixels below are upright.
+  const upright = orientation === 1 ? image : orient({ width: image.width, height: image.height, data: codec.pixels(image) }, orientation)
+  const files: RenderedFile[] = []
+  for (const format of formats) {
+    const bytes = ENCODERS[format](codec, upright, quality)
+    if (files.length === 0 || bytes.byteLength < files[0]!.bytes.byteLength) files.push({ format, bytes })
+  }
+  return files
 }

@@ -22,9 +22,9 @@ it('a preset added in one line gets its variant end to end', () => {
 
   const file = join(copy, 'src/formats/presets.ts')
   const before = readFileSync(file, 'utf8')
-  const anchor = "  { name: 'medium', width: 800, height: 600, formats: ['source'] },\n"
-  expect(before).toContain(anchor)
-  const after = before.replace(anchor, anchor + "  { name: 'small', width: 400, height: 300, formats: ['source'] },\n")
+  const anchor = /^ {2}\{ name: 'medium', width: 800, height: 600, (formats: .*) \},\n/m.exec(before)
+  expect(anchor, 'the medium preset line').not.toBeNull()
+  const after = before.replace(anchor![0], `${anchor![0]}  { name: 'small', width: 400, height: 300, ${anchor![1]} },\n`)
   expect(after.split('\n').length - before.split('\n').length).toBe(1)
   writeFileSync(file, after)
 

@@ -225,9 +225,9 @@ export interface components {
         };
         VariantFile: {
             /** @enum {string} */
-            format: "jpeg" | "png";
+            format: "jpeg" | "png" | "webp";
             /** @enum {string} */
-            contentType: "image/jpeg" | "image/png";
+            contentType: "image/jpeg" | "image/png" | "image/webp";
             /**
              * Format: uri
              * @description Immutable URL of this format.
@@ -650,6 +650,7 @@ export interface operations {
                 content: {
                     "image/jpeg": Blob;
                     "image/png": Blob;
+                    "image/webp": Blob;
                 };
             };
             /** @description One byte range of the file */
@@ -669,6 +670,7 @@ export interface operations {
                 content: {
                     "image/jpeg": Blob;
                     "image/png": Blob;
+                    "image/webp": Blob;
                 };
             };
             /** @description Not modified (If-None-Match matched) */
@@ -792,6 +794,7 @@ export interface operations {
                 content: {
                     "image/jpeg": Blob;
                     "image/png": Blob;
+                    "image/webp": Blob;
                 };
             };
             /** @description One byte range */

@@ -39,9 +39,11 @@ describe('happy path', () => {
     const image = await upload(owner.token)
     await runQueue(queue.take())
     const meta = await (await call(`/images/${image.id}`)).json<any>()
-    const urls: string[] = [meta.url, ...meta.variants.map((v: any) => v.url)]
+    // The original and every format's file of every variant.
+    const urls: string[] = [meta.url, ...meta.variants.flatMap((v: any) => v.files.map((f: any) => f.url))]
     expect(urls.every(Boolean)).toBe(true)
-    expect(await objectsOf(image.id)).toHaveLength(4)
+    expect(meta.variants.every((v: any) => v.files.length > 1)).toBe(true)
+    expect(await objectsOf(image.id)).toHaveLength(urls.length)
     // Served once, so each file is in the edge cache.
     for (const url of urls) expect((await call(new Request(url))).status).toBe(200)
     for (const url of urls) await vi.waitFor(async () => expect(await caches.default.match(new Request(url))).toBeDefined())

@@ -19,22 +19,27 @@ async function made(bytes: Uint8Array) {
 }
 
 describe('happy path', () => {
-  it("answers the variant's bytes with Vary: Accept and the immutable file's URL as Content-Location", async () => {
+  it("answers the best format the client names, with Vary: Accept and the immutable file's URL as Content-Location", async () => {
     const image = await made(fixture('exif-orientation/Landscape_1.jpg'))
     const large = image.variants.find((v: any) => v.name === 'large')
     expect(large.bestUrl).toBe(`${BASE}/images/${image.id}/variants/large`)
-    expect(large.files.map((f: any) => f.format)).toEqual(['jpeg'])
-    const best = await call(new Request(large.bestUrl, { headers: { accept: BROWSER_ACCEPT } }))
-    expect(best.status).toBe(200)
-    expect(best.headers.get('content-type')).toBe('image/jpeg')
-    expect(best.headers.get('vary')).toMatch(/\bAccept\b/)
-    expect(best.headers.get('content-location')).toBe(new URL(large.url).pathname)
-    const direct = await call(new Request(large.url))
-    expect(new Uint8Array(await best.arrayBuffer())).toEqual(new Uint8Array(await direct.arrayBuffer()))
-    // Again, now from the edge cache's remembered choice: the same answer.
-    const again = await call(new Request(large.bestUrl, { headers: { accept: BROWSER_ACCEPT } }))
-    expect(again.headers.get('content-location')).toBe(new URL(large.url).pathname)
-    await again.arrayBuffer()
+    expect(large.files.map((f: any) => f.format)).toEqual(['webp', 'jpeg'])
+    const fileOf = (format: string) => large.files.find((f: any) => f.format === format)
+    for (const [accept, format] of [[BROWSER_ACCEPT, 'webp'], ['image/webp,*/*', 'webp'], ['image/jpeg,*/*', 'jpeg'], [null, 'jpeg']] as const) {
+      const headers: Record<string, string> = accept ? { accept } : {}
+      // Twice: the second answer comes from the edge cache's remembered choice for that accept class.
+      for (const round of [1, 2]) {
+        const best = await call(new Request(large.bestUrl, { headers }))
+        expect(best.status, `${accept} #${round}`).toBe(200)
+        expect(best.headers.get('content-type'), `${accept} #${round}`).toBe(`image/${format}`)
+        expect(best.headers.get('vary')).toMatch(/\bAccept\b/)
+        expect(best.headers.get('content-location')).toBe(new URL(fileOf(format).url).pathname)
+        const direct = await call(new Request(fileOf(format).url))
+        expect(new Uint8Array(await best.arrayBuffer())).toEqual(new Uint8Array(await direct.arrayBuffer()))
+      }
+    }
+    // The fallback is the variant's own file, in the original's format.
+    expect(fileOf('jpeg').url).toBe(large.url)
   })
 
   it('offers a ready <picture> over the made variants', async () => {
