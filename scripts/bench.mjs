@@ -89,7 +89,7 @@ async function runOurs(bytes) {
       },
     })) {
       sizes.push(`${variant.width}x${variant.height}`)
-      outBytes += variant.bytes.byteLength
+      outBytes += variant.files.reduce((n, f) => n + f.bytes.byteLength, 0)
     }
   } finally {
     allocationHooks.off()
@@ -103,7 +103,7 @@ async function runOurs(bytes) {
 async function sharpRun(bytes) {
   const t = performance.now()
   const out = await sharpVariants(bytes, VARIANT_BOXES)
-  return { ms: performance.now() - t, outBytes: out.reduce((n, b) => n + b.length, 0) }
+  return { ms: performance.now() - t, outBytes: out.reduce((n, v) => n + v.files.reduce((m, f) => m + f.bytes.length, 0), 0) }
 }
 
 // Warm up on every file first (JIT, every codec instantiated: the PNG encoder
