@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds src/processor/codec/codec.wasm (JPEG decoder, JPEG encoder,
-# Lanczos resampler, colour conversion, PNG's zlib work and the WebP encoder:
-# codec/jpeg/{decoder,encoder,resize,colour,png,webp}.c) from Debian bookworm's
-# libjpeg-turbo, lcms2, zlib and libwebp sources, with Debian's emscripten (3.1.6).
+# Lanczos resampler, colour conversion, PNG's zlib work, the WebP and AVIF encoders:
+# codec/jpeg/{decoder,encoder,resize,colour,png,webp,avif}.c) from Debian bookworm's
+# libjpeg-turbo, lcms2, zlib, libwebp, libaom and libavif sources, with Debian's
+# emscripten (3.1.6). One module, one heap: every step's buffers reuse the same memory.
 # Run by hand (as root, or with sudo available for apt) on Debian 12:
 #   codec/jpeg/build.sh
 # Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5, LCMS2_SRC=/path/to/lcms2-2.14 and
-#      ZLIB_SRC=/path/to/zlib-1.2.13.dfsg and LIBWEBP_SRC=/path/to/libwebp-1.2.4
-#      reuse unpacked source trees instead of
-#      `apt-get source`; KEEP=1 keeps
-#      the temp build dir.
+#      ZLIB_SRC=/path/to/zlib-1.2.13.dfsg, LIBWEBP_SRC=/path/to/libwebp-1.2.4,
+#      AOM_SRC=/path/to/aom-3.6.0 and LIBAVIF_SRC=/path/to/libavif-0.11.1 reuse
+#      unpacked source trees instead of `apt-get source` (LIBAVIF_GIT=/path/to/libavif.git
+#      is the orig tarball's fallback, see below); KEEP=1 keeps the temp build dir.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -79,6 +80,41 @@ fi
 WEBP="${WEBP%/}"
 echo "libwebp source: $WEBP"
 
+# libaom source (3.6.0-1+deb12u2 in bookworm), Debian patches applied by dpkg-source.
+if [ -n "${AOM_SRC:-}" ]; then
+  AOM="$AOM_SRC"
+else
+  (cd "$WORK" && apt-get source aom)
+  AOM="$(ls -d "$WORK"/aom-*/ | head -n1)"
+fi
+AOM="${AOM%/}"
+echo "libaom source: $AOM"
+
+# libavif source (0.11.1-1+deb12u1 in bookworm). Pitfall: on the mirror used
+# here (December 2026) apt-get fetched the .dsc and the Debian diff but got 404
+# for libavif_0.11.1.orig.tar.gz. That orig tarball is upstream's v0.11.1 tag
+# exactly (`git archive --prefix=libavif-0.11.1/ v0.11.1 | gzip -n` reproduces
+# its md5 dde524dfc0e0e37a468277b128662990), so fall back to GitHub's tag
+# tarball (or LIBAVIF_GIT=/path/to/a/libavif.git) and let dpkg-source -x check it
+# against the signed .dsc's checksums before applying Debian's two patches.
+if [ -n "${LIBAVIF_SRC:-}" ]; then
+  AVIF="$LIBAVIF_SRC"
+else
+  if ! (cd "$WORK" && apt-get source libavif); then
+    (cd "$WORK" && apt-get source --download-only libavif || true)
+    ls "$WORK"/libavif_0.11.1-*.dsc >/dev/null
+    if [ -n "${LIBAVIF_GIT:-}" ]; then
+      git --git-dir="$LIBAVIF_GIT" archive --format=tar --prefix=libavif-0.11.1/ v0.11.1 | gzip -n > "$WORK/libavif_0.11.1.orig.tar.gz"
+    else
+      curl -fsSL -o "$WORK/libavif_0.11.1.orig.tar.gz" https://github.com/AOMediaCodec/libavif/archive/refs/tags/v0.11.1.tar.gz
+    fi
+    (cd "$WORK" && dpkg-source -x libavif_0.11.1-*.dsc)
+  fi
+  AVIF="$(ls -d "$WORK"/libavif-*/ | head -n1)"
+fi
+AVIF="${AVIF%/}"
+echo "libavif source: $AVIF"
+
 # One-line patch: libjpeg-turbo's fast Huffman path (used while >= 512 bytes
 # per block are buffered, i.e. almost always with our 64 KB input chunks)
 # turns an invalid code into 0 silently; the slow path warns
@@ -137,8 +173,98 @@ ls "$WEBP"/src/enc/*.c "$WEBP"/src/dsp/*.c "$WEBP"/src/utils/*.c "$WEBP"/sharpyu
   'f="$1"; o="$WORK/webp/$(echo "${f#$WEBP/}" | tr / _ | sed "s/\.c$/.o/")"; emcc -O3 -msimd128 -msse2 -msse4.1 -DNDEBUG -ffile-prefix-map="$WEBP"=libwebp -I"$WEBP" -I"$WEBP/src" -c "$f" -o "$o"' _ {}
 emar rcs "$WORK/libwebpenc.a" "$WORK"/webp/*.o
 
-# 4. Link the decoder. Standalone wasm, no JS glue: the only imports are a few
-# wasi stubs, env.emscripten_notify_memory_growth and our env.jd_fill.
+# libaom is patched (on a copy of its tree), so work on a copy.
+cp -a "$AOM" "$WORK/aom-src"; AOM="$WORK/aom-src"
+
+# Patch 1 (memory): libaom keeps the whole frame's quantized coefficients from the RD pass
+# until it packs the bitstream (CoeffBufferPool.tcoeff), as tran_low_t = int32_t: 4 bytes
+# for each luma and chroma sample, 12.7 MB at 1920x1080 (a third of the encoder's memory).
+# 8-bit AV1 coefficients fit int16_t (|qcoeff| < 2^15), so store them as int16_t
+# (saturated, as a guard) and widen them again when writing. Output is byte-identical
+# (checked: 1920x1080 and the other frames of codec/jpeg/check-avif.mjs); saves 6.3 MB at 1920x1080.
+python3 - "$AOM" <<'PY'
+import sys
+root = sys.argv[1]
+def patch(rel, old, new, count):
+    p = f"{root}/{rel}"
+    s = open(p).read()
+    n = s.count(old)
+    if n != count:
+        sys.exit(f"{rel}: expected {count} match(es) of the patch target, found {n}")
+    open(p, "w").write(s.replace(old, new))
+patch("av1/encoder/block.h", "  tran_low_t *tcoeff[MAX_MB_PLANE];", "  int16_t *tcoeff[MAX_MB_PLANE];", 1)
+patch("av1/encoder/encoder.h", """   * Pointer to the transformed coefficients buffer.
+   */
+  tran_low_t *tcoeff;""", """   * Pointer to the transformed coefficients buffer.
+   */
+  int16_t *tcoeff;""", 1)
+patch("av1/encoder/encodetxb.c", "  tran_low_t *tcoeff_ptr = coeff_buf_pool->tcoeff;", "  int16_t *tcoeff_ptr = coeff_buf_pool->tcoeff;", 1)
+# Writing (av1_write_coeffs_txb): widen the stored block (at most 32x32 coded) into int32.
+patch("av1/encoder/encodetxb.c", """  const tran_low_t *tcoeff_txb =
+      cb_coef_buff->tcoeff[plane] + x->mbmi_ext_frame->cb_offset[plane_type];
+  const tran_low_t *tcoeff = tcoeff_txb + BLOCK_OFFSET(block);
+""", """  const int16_t *tcoeff_txb =
+      cb_coef_buff->tcoeff[plane] + x->mbmi_ext_frame->cb_offset[plane_type];
+  const int16_t *const tcoeff_stored = tcoeff_txb + BLOCK_OFFSET(block);
+  DECLARE_ALIGNED(16, tran_low_t, tcoeff_buf[32 * 32]);
+  for (int i = 0; i < width * height; ++i) tcoeff_buf[i] = tcoeff_stored[i];
+  const tran_low_t *tcoeff = tcoeff_buf;
+""", 1)
+# Recording (av1_update_and_record_txb_context, av1_record_txb_context): store narrowed,
+# go on reading qcoeff (the same values) where the code read its int32 copy.
+patch("av1/encoder/encodetxb.c", """    tran_low_t *tcoeff_txb =
+        cb_coef_buff->tcoeff[plane] + x->mbmi_ext_frame->cb_offset[plane_type];
+    tcoeff = tcoeff_txb + block_offset;
+    memcpy(tcoeff, qcoeff, sizeof(*tcoeff) * seg_eob);
+""", """    int16_t *tcoeff_txb =
+        cb_coef_buff->tcoeff[plane] + x->mbmi_ext_frame->cb_offset[plane_type];
+    int16_t *const tcoeff_stored = tcoeff_txb + block_offset;
+    for (int i = 0; i < seg_eob; ++i)
+      tcoeff_stored[i] = (int16_t)clamp(qcoeff[i], INT16_MIN, INT16_MAX);
+    tcoeff = qcoeff;
+""", 2)
+print("libaom: coefficient buffer patched to int16_t")
+PY
+
+# 3e. Static libaom: encoder only, plain C (no x86/NEON asm exists for wasm; AOM_TARGET_CPU=generic),
+# no threads (one per isolate), 8-bit only, no decoder/WebM/tools/tests/docs. CONFIG_REALTIME_ONLY
+# stays 0: libavif's still images use AOM_USAGE_ALL_INTRA, which needs the good-quality code.
+# CONFIG_DENOISE=0 drops the noise model (film grain estimation, off by default anyway).
+# CONFIG_LIBYUV=0: libaom's own copy of libyuv is only for its tools' scaling.
+# NDEBUG drops asserts; -ffile-prefix-map keeps __FILE__ free of the random temp dir.
+# -sSUPPORT_LONGJMP=wasm: libaom's error handling setjmp()s in encoder_init/encode and
+# longjmp()s on errors (e.g. allocation failures). Without it emcc lowers setjmp with
+# JS "invoke_*" trampolines, which a standalone module has no glue for.
+AOM_FLAGS="-O3 -msimd128 -sSUPPORT_LONGJMP=wasm -DNDEBUG -ffile-prefix-map=$AOM=aom"
+emcmake cmake -S "$AOM" -B "$WORK/aom-build" \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_FLAGS="$AOM_FLAGS" -DCMAKE_CXX_FLAGS="$AOM_FLAGS" \
+  -DCMAKE_CROSSCOMPILING_EMULATOR="$NODE_BIN;--no-experimental-fetch" \
+  -DAOM_TARGET_CPU=generic -DCONFIG_RUNTIME_CPU_DETECT=0 -DCONFIG_MULTITHREAD=0 \
+  -DCONFIG_AV1_DECODER=0 -DCONFIG_AV1_HIGHBITDEPTH=0 -DCONFIG_WEBM_IO=0 -DCONFIG_LIBYUV=0 \
+  -DCONFIG_ACCOUNTING=0 -DCONFIG_INSPECTION=0 -DCONFIG_DENOISE=0 -DCONFIG_INTERNAL_STATS=0 \
+  -DCONFIG_TUNE_VMAF=0 -DCONFIG_TUNE_BUTTERAUGLI=0 \
+  -DENABLE_DOCS=0 -DENABLE_TESTS=0 -DENABLE_EXAMPLES=0 -DENABLE_TOOLS=0 -DENABLE_NASM=0
+cmake --build "$WORK/aom-build" --target aom -j"$(nproc)"
+
+# 3f. Static libavif, compiled straight with emcc: the core plus codec_aom.c, encoder side only
+# (AVIF_CODEC_AOM_ENCODE, no decoder codec), without libyuv or libsharpyuv (their files then
+# compile to stubs; libavif's own C does RGB->YUV and 2x2-average 4:2:0 downsampling).
+mkdir -p "$WORK/avif"
+export AVIF AOM
+for f in alpha avif colr diag exif io obu rawdata read reformat reformat_libsharpyuv reformat_libyuv scale stream utils write codec_aom mem; do
+  echo "$AVIF/src/$f.c"
+done | xargs -P"$(nproc)" -I{} sh -c \
+  'emcc -O3 -msimd128 -DNDEBUG -DAVIF_CODEC_AOM=1 -DAVIF_CODEC_AOM_ENCODE=1 -ffile-prefix-map="$AVIF"=libavif -I"$AVIF/include" -I"$AOM" -c "$1" -o "$WORK/avif/$(basename "$1" .c).o"' _ {}
+emar rcs "$WORK/libavif.a" "$WORK"/avif/*.o
+
+# 4. Link the codec. Standalone wasm, no JS glue: the only imports are a few
+# wasi stubs (libaom links stdio's fd_* and clock_time_get), env.emscripten_notify_memory_growth,
+# env.getTempRet0/setTempRet0 (the wasm setjmp lowering) and our env.jd_fill.
+# INITIAL_MEMORY=2MB: libaom's static tables and the 128 KB stack do not fit in 1 MB.
+# MEMORY_GROWTH_GEOMETRIC_STEP=0: grow to what malloc asks for (64 KiB pages), not 20% past
+# it (emscripten's default), so the memory is what the plan counts, and the ceiling is not
+# hit by the overshoot of a request that fits (docs/memory-plan.md).
 # SUPPORT_LONGJMP=wasm: libjpeg's error_exit longjmps back to the export
 # (Wasm exception handling, which Node 20 and workerd both run).
 # A JS "library" entry is how emcc 3.1.6 learns that env.jd_fill is an import.
@@ -146,11 +272,11 @@ echo 'mergeInto(LibraryManager.library, { jd_fill: function () {} });' > "$WORK/
 mkdir -p "$(dirname "$OUT")"
 # -msimd128: WASM SIMD (Node 20, workerd) for the resampler's inner loops.
 emcc -O3 -msimd128 -sSUPPORT_LONGJMP=wasm \
-  -I"$SRC" -I"$WORK/build" -I"$LCMS/include" -I"$ZLIB" -I"$WEBP/src" -DCMS_NO_PTHREADS=1 \
-  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$HERE/colour.c" "$HERE/png.c" "$HERE/webp.c" \
-  "$WORK/build/libjpeg.a" "$WORK/liblcms2.a" "$WORK/libz.a" "$WORK/libwebpenc.a" \
+  -I"$SRC" -I"$WORK/build" -I"$LCMS/include" -I"$ZLIB" -I"$WEBP/src" -I"$AVIF/include" -DCMS_NO_PTHREADS=1 \
+  "$HERE/decoder.c" "$HERE/encoder.c" "$HERE/resize.c" "$HERE/colour.c" "$HERE/png.c" "$HERE/webp.c" "$HERE/avif.c" \
+  "$WORK/build/libjpeg.a" "$WORK/liblcms2.a" "$WORK/libz.a" "$WORK/libwebpenc.a" "$WORK/libavif.a" "$WORK/aom-build/libaom.a" \
   --no-entry -sSTANDALONE_WASM -sFILESYSTEM=0 \
-  -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB \
+  -sALLOW_MEMORY_GROWTH=1 -sMEMORY_GROWTH_GEOMETRIC_STEP=0 -sINITIAL_MEMORY=2MB -sTOTAL_STACK=128KB \
   --js-library "$WORK/imports.js" \
   -o "$WORK/codec.wasm"
 cp "$WORK/codec.wasm" "$OUT"

@@ -1,8 +1,9 @@
 /**
  * The codec: one WASM module (codec.wasm, built by codec/jpeg/build.sh from Debian's
- * libjpeg-turbo 2.1.5, lcms2 2.14 and zlib 1.2.13 plus codec/jpeg/*.c) that decodes JPEG with
- * DCT-domain scaling, streamed row group by row group, converts colour, resizes (Lanczos-3),
- * encodes JPEG, and inflates and deflates PNG data. One instance per isolate, its memory reused
+ * libjpeg-turbo 2.1.5, lcms2 2.14, zlib 1.2.13, libwebp 1.2.4, libaom 3.6.0 and libavif 0.11.1 plus
+ * codec/jpeg/*.c) that decodes JPEG with DCT-domain scaling, streamed row group by row group,
+ * converts colour, resizes (Lanczos-3), encodes JPEG, WebP and AVIF, and inflates and deflates PNG
+ * data. One instance per isolate, its memory reused
  * by every job (docs/memory-plan.md). No Emscripten JS glue: the imports below are the whole
  * runtime. workerd forbids compiling wasm bytes at runtime, so callers pass a compiled module:
  *
@@ -105,6 +106,10 @@ interface Exports {
   we_encode(rgba: number, width: number, height: number, quality: number, method: number): number
   we_output(): number
   we_release(): void
+  // avif.c (libavif on libaom)
+  ae_encode(rgba: number, width: number, height: number, quality: number, speed: number, hasAlpha: number): number
+  ae_output(): number
+  ae_release(): void
 }
 
 /**
@@ -415,25 +420,38 @@ export class Codec implements PngDeflater {
    * or of RGBA pixels held by JS; `method` is libwebp's speed/size trade-off (sharp's effort).
    */
   encodeWebp(image: WasmImage | RgbaPixels, quality: number, method: number): Uint8Array {
-    const encode = (ptr: number) => {
+    return this.encodeWith(image, 'WebP (libwebp', (x, ptr) => x.we_encode(ptr, image.width, image.height, quality, method), (x) => x.we_output(), (x) => x.we_release())
+  }
+
+  /**
+   * AVIF of an image (libavif on libaom, 8-bit 4:2:0, sRGB): quality on sharp's scale, speed = libaom's
+   * cpu-used. An alpha plane is written only when some pixel is not opaque.
+   */
+  encodeAvif(image: WasmImage | RgbaPixels, quality: number, speed: number): Uint8Array {
+    return this.encodeWith(image, 'AVIF (libavif', (x, ptr) => x.ae_encode(ptr, image.width, image.height, quality, speed, 1), (x) => x.ae_output(), (x) => x.ae_release())
+  }
+
+  /** Runs one of the modern encoders on pixels where they are (or copied in), and copies its output out. */
+  private encodeWith(image: WasmImage | RgbaPixels, name: string, encode: (x: Exports, ptr: number) => number, output: (x: Exports) => number, release: (x: Exports) => void): Uint8Array {
+    const run = (ptr: number) => {
       const x = this.x
       let size: number
       try {
-        size = x.we_encode(ptr, image.width, image.height, quality, method)
+        size = encode(x, ptr)
       } catch (error) {
         throw this.fail(error) // a trap, or growth over maxMemoryBytes
       }
-      if (size < 0) throw this.fail(new Error(`WebP encoding failed (libwebp error ${-size})`))
-      const out = new Uint8Array(x.memory.buffer, x.we_output(), size).slice()
-      x.we_release()
+      if (size < 0) throw this.fail(new Error(`${name} error ${-size})`))
+      const out = new Uint8Array(x.memory.buffer, output(x), size).slice()
+      release(x)
       return out
     }
     if ('handle' in image) {
       this.healthy()
       this.live(image)
-      return encode(this.x.rs_output(image.handle))
+      return run(this.x.rs_output(image.handle))
     }
-    return this.withPixels(image, encode)
+    return this.withPixels(image, run)
   }
 
   /** True when any pixel's alpha is not 255 (pixels in codec memory are read in place). */
