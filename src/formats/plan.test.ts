@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { fixture } from '../../test/fixtures'
 import type { ImageHeader, JpegLayout, PngLayout } from './header'
 import { sniffImage } from './sniff'
-import { coefficientBytes, DEFAULT_LIMITS, planDecode, pngEncodeBytes, ZLIB_INFLATER_BYTES } from './plan'
+import { coefficientBytes, DEFAULT_LIMITS, encodeBytes, MAX_ENCODE_CPU_MS, planDecode, pngEncodeBytes, WASM_CEILING, ZLIB_INFLATER_BYTES } from './plan'
 
 const MiB = 1024 * 1024
 const sniffed = (name: string): ImageHeader => {
@@ -138,5 +138,22 @@ describe('zlib in the codec, in the plan', () => {
     const plan = planDecode(png(5440, 3060, { interlaced: true, colorType: 6, alpha: true }))
     expect(plan.ok).toBe(true)
     expect(plan.peakBytes).toBeLessThanOrEqual(96 * MiB)
+  })
+})
+
+describe('the encodes in the plan', () => {
+  it("counts the largest variant's AVIF encode after the decode, within the ceiling", () => {
+    // A small JPEG decodes in little memory: its plan is its encode's.
+    const small = planDecode(jpeg(1920, 1080))
+    expect(small.parts.wasm).toBeGreaterThanOrEqual(encodeBytes({ width: 1920, height: 1080 }))
+    expect(encodeBytes({ width: 1920, height: 1080 })).toBeLessThan(WASM_CEILING)
+    // An image at the coefficient cap is bounded by its decode, not by the sum of both phases.
+    expect(planDecode(jpeg(4000, 4000, {}, true)).ok).toBe(true)
+  })
+
+  it('estimates encode CPU from the variant sizes, bounded by the presets', () => {
+    expect(planDecode(jpeg(100, 100)).encodeCpuMs).toBeLessThan(planDecode(jpeg(4000, 3000)).encodeCpuMs)
+    expect(planDecode(jpeg(4000, 3000)).encodeCpuMs).toBeLessThanOrEqual(MAX_ENCODE_CPU_MS)
+    expect(planDecode(png(10000, 10000)).encodeCpuMs).toBeLessThanOrEqual(MAX_ENCODE_CPU_MS)
   })
 })

@@ -15,7 +15,7 @@ export interface PlanLimits {
   maxPixels: number
   /** Peak of JS heap + ArrayBuffers + WASM memory one image may need (the isolate has 128 MB). */
   memoryBytes: number
-  /** Estimated CPU of one image's decode and variants; a batch of 10 images must fit cpu_ms. */
+  /** Estimated CPU of one image's decode (the encodes are bounded by the presets: encodeCpuMs). */
   cpuMs: number
   /** The codec's cap on libjpeg's coefficient buffers (CodecOptions.maxCoefficientBytes). */
   maxCoefficientBytes: number
@@ -80,7 +80,10 @@ export interface DecodePlan {
   /** Why it does not fit (a sentence for the problem detail); empty when ok. */
   reason: string
   peakBytes: number
+  /** The decode's CPU estimate, held to PlanLimits.cpuMs. */
   cpuMs: number
+  /** Encoding every format of every variant: at most MAX_ENCODE_CPU_MS, whatever the image. */
+  encodeCpuMs: number
   /** Named contributions to the peak, for the bench and docs. */
   parts: Record<string, number>
 }
@@ -98,7 +101,8 @@ export function planDecode(header: ImageHeader, limits: PlanLimits = DEFAULT_LIM
   const pixels = width * height
   const mp = (n: number) => `${(n / 1e6).toFixed(1)} MP`
   const est = header.layout.kind === 'png' ? pngPlan(header, header.layout, limits) : jpegPlan(header, header.layout, limits)
-  const refuse = (reason: string): DecodePlan => ({ ...est, ok: false, reason })
+  const plan = { ...est, encodeCpuMs: encodeCpuMs(header) }
+  const refuse = (reason: string): DecodePlan => ({ ...plan, ok: false, reason })
   if (pixels > limits.maxPixels) return refuse(`The image is ${width}x${height} (${mp(pixels)}); the limit is ${mp(limits.maxPixels)}.`)
   if (est.reason) return refuse(est.reason)
   if (est.peakBytes > limits.memoryBytes) {
@@ -107,19 +111,44 @@ export function planDecode(header: ImageHeader, limits: PlanLimits = DEFAULT_LIM
   if (est.cpuMs > limits.cpuMs) {
     return refuse(`Decoding this ${width}x${height} image would take about ${(est.cpuMs / 1000).toFixed(1)} s of CPU; the limit is ${(limits.cpuMs / 1000).toFixed(1)} s per image.`)
   }
-  return { ...est, ok: true, reason: '' }
+  return { ...plan, ok: true, reason: '' }
 }
 
 /**
- * WASM memory of the resampling and encoding that follow any decode, whichever is larger:
- * resampling holds input strips, a ring of filter rows and two variants (the cascade's current and
- * next); a PNG encode holds one variant, zlib's deflate state, the filter rows and the zlib stream
- * (at most deflateBound of the filtered rows). A JPEG encode needs less than the PNG's.
+ * Encode CPU per variant pixel, every format (JPEG or PNG, WebP method 4, AVIF speed 7), in ns:
+ * AVIF dominates, 1280 for 1920x1080 of noise and 770 for a photo (check-avif.mjs, Node, one
+ * thread); WebP 260 and 140; the fallback under 100. npm run bench measures it per image.
  */
-function resizeBytes(inWidth: number, target: Size): number {
+const NS_PER_VARIANT_PIXEL = 1700
+
+/** The CPU of encoding every variant of an image in every format (the variants' sizes follow from the header). */
+export function encodeCpuMs(header: Pick<ImageHeader, 'width' | 'height' | 'orientation'>): number {
+  const displayed = displayedSize(header)
+  return PRESETS.reduce((ms, box) => {
+    const size = fitWithin(displayed, box)
+    return ms + (size.width * size.height * NS_PER_VARIANT_PIXEL) / 1e6
+  }, 0)
+}
+
+/** The most any image's encodes take: its variants fill the presets' boxes. */
+export const MAX_ENCODE_CPU_MS = PRESETS.reduce((ms, box) => ms + (box.width * box.height * NS_PER_VARIANT_PIXEL) / 1e6, 0)
+
+/**
+ * WASM memory of the resampling that follows any decode, next to the decoder's buffers: input
+ * strips, a ring of filter rows and two variants (the cascade's current and next).
+ */
+function resampleBytes(inWidth: number, target: Size): number {
   const variant = target.width * target.height * 4
-  const resample = inWidth * 4 * 17 + target.width * 4 * 16 + 2 * variant + MiB
-  return Math.max(resample, variant + pngEncodeBytes(target))
+  return inWidth * 4 * 17 + target.width * 4 * 16 + 2 * variant + MiB
+}
+
+/**
+ * WASM memory of encoding the largest variant in every format, after the decoder's buffers are
+ * freed: the variant, and the largest encoder's need beyond it (AVIF's; a JPEG encode needs less
+ * than any of them).
+ */
+export function encodeBytes(target: Size): number {
+  return target.width * target.height * 4 + Math.max(pngEncodeBytes(target), modernEncodeBytes(target))
 }
 
 /** The PNG encoder's WASM need beyond its input (png.c's pe_encode), for RGBA, the worst case. */
@@ -130,7 +159,17 @@ export function pngEncodeBytes(size: Size): number {
   return DEFLATE_STATE_BYTES + 7 * (size.width * 4 + 1) + bound
 }
 
-function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): DecodePlan {
+/**
+ * The WebP and AVIF encoders' WASM need beyond their input, the larger of the two (libaom's):
+ * measured on a fresh codec with noise, the worst case (codec/memory.test.ts): AVIF at speed 7
+ * grew memory by 22.0 B per pixel at 1920x1080 (frame buffers, YUV planes, coefficients, the
+ * coded data), 28.0 at 800x533, 1.8 MiB at 200x133; WebP method 4 by 17.4 B per pixel.
+ */
+export function modernEncodeBytes(size: Size): number {
+  return size.width * size.height * 22 + 3 * MiB
+}
+
+function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): Omit<DecodePlan, 'encodeCpuMs'> {
   const { width, height } = header
   const { colorType, bitDepth, interlaced } = layout
   const target = firstTarget(header)
@@ -151,8 +190,10 @@ function pngPlan(header: ImageHeader, layout: PngLayout, limits: PlanLimits): De
     // Interlaced: sums for the whole reduced image, averaged in place into the output.
     accumulator: outW * 4 * accElement * (interlaced && k > 1 ? outH : 1),
     output: interlaced && k > 1 ? 0 : outW * outH * 4,
-    resize: resizeBytes(outW, target),
+    resize: resampleBytes(outW, target),
   }
+  // The encoders run once the decoder's buffers are freed: what they need beyond the decode's peak.
+  parts.encode = Math.max(0, ZLIB_INFLATER_BYTES + encodeBytes(target) - wasmOf(parts))
   const peakBytes = sum(parts)
   const rows = interlaced ? height * 2 : height
   const nsPerPixel = interlaced ? NS_PER_PIXEL.pngInterlaced : NS_PER_PIXEL.png
@@ -179,19 +220,20 @@ export function coefficientBytes(width: number, height: number, components: Jpeg
   return total
 }
 
-function jpegPlan(header: ImageHeader, layout: JpegLayout, limits: PlanLimits): DecodePlan {
+function jpegPlan(header: ImageHeader, layout: JpegLayout, limits: PlanLimits): Omit<DecodePlan, 'encodeCpuMs'> {
   const { width, height } = header
   const target = firstTarget(header)
   const scale = chooseScale(width, height, target.width, target.height)
   const scaledW = Math.ceil((width * scale.num) / scale.denom)
   const vMax = Math.max(...layout.components.map((c) => c.v))
   const coefficients = layout.allCoefficients ? coefficientBytes(width, height, layout.components) : 0
-  const wasm =
-    ZLIB_INFLATER_BYTES + // made with the instance, kept
-    limits.maxUploadBytes + // the file is copied into WASM memory
+  const kept = ZLIB_INFLATER_BYTES + limits.maxUploadBytes // made with the instance; the file copied into WASM memory
+  const decode =
     coefficients +
     scaledW * layout.components.length * vMax * 8 * 3 + // libjpeg's sample rows (context rows for upsampling)
-    resizeBytes(scaledW, target)
+    resampleBytes(scaledW, target)
+  // The encoders run once libjpeg's buffers are freed: the larger of the two phases counts.
+  const wasm = kept + Math.max(decode, encodeBytes(target))
   const parts: Record<string, number> = {
     base: JS_BASE,
     original: limits.maxUploadBytes,
@@ -213,3 +255,5 @@ function jpegPlan(header: ImageHeader, layout: JpegLayout, limits: PlanLimits): 
 const COEFFICIENT_SLACK = 2 * MiB
 
 const sum = (parts: Record<string, number>) => Object.values(parts).reduce((a, b) => a + b, 0)
+/** The WASM parts of a PNG plan (everything but the JS ones). */
+const wasmOf = ({ base, original, jsWork, ...wasm }: Record<string, number>) => sum(wasm)

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
+import { modernEncodeBytes } from '../../formats/plan'
 import { ImageDecodeError } from '../errors'
 import { Codec } from './codec'
 import codecWasm from './codec.wasm?module'
@@ -52,5 +53,23 @@ describe('codec memory across jobs', () => {
     expect(b.byteOffset).toBe(a.byteOffset)
     codec.releaseReserved()
     codec.end()
+  })
+
+  it.each([
+    [1920, 1080],
+    [800, 533],
+    [200, 133],
+  ])('encodes a %ix%i variant of noise as WebP and AVIF within the plan', async (width, height) => {
+    for (const format of ['webp', 'avif'] as const) {
+      // A fresh instance per encode, so any growth it causes shows.
+      const codec = await Codec.create(codecWasm)
+      const data = codec.reserve(width * height * 4)
+      let seed = 1
+      for (let i = 0; i < data.length; i++) data[i] = (i & 3) === 3 ? 255 : (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24
+      const before = codec.memoryBytes
+      const file = format === 'webp' ? codec.encodeWebp({ width, height, data }, 80, 4) : codec.encodeAvif({ width, height, data }, 60, 7)
+      expect(file.byteLength, format).toBeGreaterThan(100)
+      expect(codec.memoryBytes - before, format).toBeLessThanOrEqual(modernEncodeBytes({ width, height }))
+    }
   })
 })
