@@ -14,9 +14,9 @@ export interface Preset {
 }
 
 export const PRESETS = [
-  { name: 'large', width: 1920, height: 1080, formats: ['source', 'webp'] },
-  { name: 'medium', width: 800, height: 600, formats: ['source', 'webp'] },
-  { name: 'thumb', width: 200, height: 150, formats: ['source', 'webp'] },
+  { name: 'large', width: 1920, height: 1080, formats: ['source', 'webp', 'avif'] },
+  { name: 'medium', width: 800, height: 600, formats: ['source', 'webp', 'avif'] },
+  { name: 'thumb', width: 200, height: 150, formats: ['source', 'webp', 'avif'] },
 ] as const satisfies readonly Preset[]
 
 export type PresetName = (typeof PRESETS)[number]['name']

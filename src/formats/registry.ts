@@ -24,6 +24,7 @@ export const FORMATS = {
   png: { name: 'png', extension: 'png', mimeType: 'image/png', preference: 10, upload: { magic: PNG_SIGNATURE, sniff: readPng } },
   // Made by the processor only: uploads stay JPEG and PNG.
   webp: { name: 'webp', extension: 'webp', mimeType: 'image/webp', preference: 5, upload: null },
+  avif: { name: 'avif', extension: 'avif', mimeType: 'image/avif', preference: 1, upload: null },
 } as const satisfies Record<string, Format>
 
 export type FormatName = keyof typeof FORMATS

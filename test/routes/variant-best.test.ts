@@ -23,9 +23,9 @@ describe('happy path', () => {
     const image = await made(fixture('exif-orientation/Landscape_1.jpg'))
     const large = image.variants.find((v: any) => v.name === 'large')
     expect(large.bestUrl).toBe(`${BASE}/images/${image.id}/variants/large`)
-    expect(large.files.map((f: any) => f.format)).toEqual(['webp', 'jpeg'])
+    expect(large.files.map((f: any) => f.format)).toEqual(['avif', 'webp', 'jpeg'])
     const fileOf = (format: string) => large.files.find((f: any) => f.format === format)
-    for (const [accept, format] of [[BROWSER_ACCEPT, 'webp'], ['image/webp,*/*', 'webp'], ['image/jpeg,*/*', 'jpeg'], [null, 'jpeg']] as const) {
+    for (const [accept, format] of [[BROWSER_ACCEPT, 'avif'], ['image/avif,image/webp,*/*', 'avif'], ['image/webp,*/*', 'webp'], ['image/jpeg,*/*', 'jpeg'], [null, 'jpeg']] as const) {
       const headers: Record<string, string> = accept ? { accept } : {}
       // Twice: the second answer comes from the edge cache's remembered choice for that accept class.
       for (const round of [1, 2]) {
