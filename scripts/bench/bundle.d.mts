@@ -8,7 +8,7 @@ export interface Processor {
   renderVariants(original: Uint8Array, boxes: readonly Box[], options: { maxPixels: number; onStep?: (step: string, ms: number) => void; onColourFallback?: (reason: string) => void }): AsyncGenerator<{ name: string; width: number; height: number; format: 'jpeg' | 'png'; bytes: Uint8Array }>
   PRESETS: readonly Box[]
   sniffImage(bytes: Uint8Array): { ok: true; header: unknown } | { ok: false; detail: string }
-  planDecode(header: unknown): { ok: boolean; reason: string; peakBytes: number; cpuMs: number; parts: Record<string, number> }
+  planDecode(header: unknown): { ok: boolean; reason: string; peakBytes: number; cpuMs: number; encodeCpuMs: number; parts: Record<string, number> }
 }
 export function loadProcessor(): Promise<Processor>
 export function loadModules(contents: string): Promise<Record<string, any>>

@@ -36,7 +36,7 @@ const wasmModules = {
  * imports it. Returns the module: renderVariants, ... and PRESETS.
  */
 export async function loadProcessor() {
-  return loadModules(`export * from './src/processor/render.ts'\nexport { PRESETS } from './src/formats/presets.ts'\nexport { planDecode } from './src/formats/plan.ts'\nexport { sniffImage } from './src/formats/sniff.ts'\n`)
+  return loadModules(`export * from './src/processor/render.ts'\nexport { PRESETS } from './src/formats/presets.ts'\nexport { planDecode } from './src/formats/plan.ts'\nexport { sniffImage } from './src/formats/sniff.ts'\nexport { estimateQuality, luminanceTable } from './src/formats/jpeg-quality.ts'\n`)
 }
 
 /** Bundles `contents` (TypeScript re-exports relative to the source root) the same way and imports it. */

@@ -6,21 +6,22 @@ sharp.cache(false)
 
 /**
  * sharp's settings for each of our formats, at the processor's own (src/processor/render.ts): JPEG q82,
- * PNG at its defaults, WebP q80 effort 4 (= libwebp method 4), AVIF q55 effort 2 (= libaom cpu-used 7), 4:2:0.
+ * PNG at its defaults, WebP q80 effort 4 (= libwebp method 4), AVIF q60 effort 2 (= libaom cpu-used 7), 4:2:0.
  */
 export const SHARP_SETTINGS = {
-  jpeg: (p) => p.jpeg({ quality: 82 }),
+  jpeg: (p, jpegQuality = 82) => p.jpeg({ quality: jpegQuality }),
   png: (p) => p.png(),
   webp: (p) => p.webp({ quality: 80, effort: 4 }),
-  avif: (p) => p.avif({ quality: 55, effort: 2, chromaSubsampling: '4:2:0' }),
+  avif: (p) => p.avif({ quality: 60, effort: 2, chromaSubsampling: '4:2:0' }),
 }
 
 /**
  * Each variant from the original, as sharp is normally used: upright, inside the box, never
- * enlarged, in every format the preset lists ('source' = the original's); `raw` gives RGBA instead.
+ * enlarged, in every format the preset lists ('source' = the original's); `raw` gives RGBA instead;
+ * `jpegQuality` is the processor's for this source (never above the source's own estimated quality).
  * Returns one entry per box: `{ files: [{ format, bytes }] }` (or the raw buffer with `raw`).
  */
-export async function sharpVariants(bytes, boxes, { raw = false } = {}) {
+export async function sharpVariants(bytes, boxes, { raw = false, jpegQuality = 82 } = {}) {
   const source = bytes[0] === 0x89 ? 'png' : 'jpeg'
   const out = []
   for (const box of boxes) {
@@ -31,7 +32,7 @@ export async function sharpVariants(bytes, boxes, { raw = false } = {}) {
     }
     const formats = [...new Set([source, ...(box.formats ?? ['source']).map((f) => (f === 'source' ? source : f))])]
     const files = []
-    for (const format of formats) files.push({ format, bytes: await SHARP_SETTINGS[format](pipeline.clone()).toBuffer() })
+    for (const format of formats) files.push({ format, bytes: await SHARP_SETTINGS[format](pipeline.clone(), jpegQuality).toBuffer() })
     out.push({ files })
   }
   return out
