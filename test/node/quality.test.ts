@@ -36,8 +36,13 @@ interface Rgba {
   data: Uint8Array
 }
 
+/**
+ * A file's pixels as a colour-managed browser shows them: an embedded profile applied (a variant at the
+ * original's size keeps the original's profile). withIccProfile('srgb') asks for it explicitly: without
+ * it sharp 0.35 leaves a 16-bit PNG's profile unapplied.
+ */
 const rgba = async (bytes: Uint8Array): Promise<Rgba> => {
-  const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  const { data, info } = await sharp(bytes).withIccProfile('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true })
   return { width: info.width, height: info.height, data }
 }
 
