@@ -73,10 +73,12 @@ const JPEG_QUALITY = 82
 /** WebP: sharp's q80 effort 4, byte for byte, at or below its bytes for its butteraugli (docs/formats.md). */
 const WEBP = { quality: 80, method: 4 }
 /**
- * AVIF: libaom speed 7 (sharp's effort 2) at q60: sharp's bytes for its butteraugli at that effort,
- * in under 2x its time; slower speeds cost seconds per photo for a few percent (docs/formats.md).
+ * AVIF: libaom speed 7 (sharp's effort 2): sharp's bytes for its butteraugli, in under 2x its time;
+ * speeds 8 and 9 lose 13-15% butteraugli (docs/formats.md). Quality by size: at the same q, Debian's
+ * libaom 3.6 scores better than sharp's q60 on small frames and spends more bytes for it, so smaller
+ * variants take a lower q for the same butteraugli (codec/jpeg/check-avif.mjs and npm run bench: q57 below 1 MP).
  */
-const AVIF = { quality: 60, speed: 7 }
+const AVIF = { speed: 7, quality: (pixels: number) => (pixels >= 1_000_000 ? 60 : 57) }
 
 let codec: Promise<Codec> | undefined
 // One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
@@ -223,7 +225,7 @@ const ENCODERS: Record<FormatName, Encoder> = {
   // Filtered and deflated in the codec, reading the variant where it is (the caller holds the codec's turn).
   png: (codec, image) => encodePng('handle' in image ? { width: image.width, height: image.height, data: codec.pixels(image) } : image, codec),
   webp: (codec, image) => codec.encodeWebp(image, WEBP.quality, WEBP.method),
-  avif: (codec, image) => codec.encodeAvif(image, AVIF.quality, AVIF.speed),
+  avif: (codec, image) => codec.encodeAvif(image, AVIF.quality(image.width * image.height), AVIF.speed),
 }
 
 /**
