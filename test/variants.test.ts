@@ -5,7 +5,6 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fitWithin, PRESETS } from '../src/formats/presets'
-import { stripJpeg } from '../src/formats/strip'
 import { fixture } from './fixtures'
 import { call, captureQueue, createUser, runQueue, uploadRequest } from './helpers'
 
@@ -31,23 +30,5 @@ describe('every preset', () => {
       expect(file.headers.get('content-type')).toBe('image/jpeg')
       await file.arrayBuffer()
     }
-  })
-
-  it("at the original's size, is the original's coded data without its metadata, its ICC profile kept", async () => {
-    const queue = captureQueue()
-    const original = fixture('colour/display-p3.jpg') // 256x192, Display P3: inside every box but the thumb's
-    const { id } = await (await call(uploadRequest(token, original))).json<any>()
-    await runQueue(queue.take())
-    queue.restore()
-    const image = await (await call(`/images/${id}`)).json<any>()
-    const stripped = stripJpeg(original)!
-    for (const variant of image.variants) {
-      const bytes = new Uint8Array(await (await call(new Request(variant.url))).arrayBuffer())
-      const same = variant.width === 256 && variant.height === 192
-      expect(bytes.length === stripped.length && bytes.every((b, i) => b === stripped[i]), variant.name).toBe(same)
-      // Smaller files in other formats are made from the colour-converted pixels as usual.
-      expect(variant.files.length, variant.name).toBeGreaterThan(1)
-    }
-    expect(image.variants.some((v: any) => v.width === 256)).toBe(true)
   })
 })

@@ -16,14 +16,12 @@
  *
  * The steps, in order: sniff, plan, colour profile, decode and reduce (with the
  * colour conversion), then per variant: resize (from the previous one), orient,
- * encode. No JPEG variant is encoded above its source's quality, and a variant at the original's
- * size and format is the original's coded data without its metadata (formats/strip.ts).
+ * encode. No JPEG variant is encoded above its source's quality.
  */
 import { displayedSize, type ImageHeader } from '../formats/header'
 import { FORMATS, type FormatName } from '../formats/registry'
 import { estimateQuality, luminanceTable } from '../formats/jpeg-quality'
 import { sniffImage } from '../formats/sniff'
-import { stripJpeg, stripPng } from '../formats/strip'
 import { fitWithin, type Size } from '../formats/presets'
 import { log } from '../lib/log'
 import { ImageDecodeError } from './errors'
@@ -118,7 +116,6 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   const colour = { source: await readColourSource(original), onFallback: options.onColourFallback ?? logColourFallback }
   step('colour-profile')
   const quality = jpegQuality(original, header)
-  const reusable = reusableOriginal(original, header, colour.source)
 
   const codec = await getCodec()
   let current: WasmImage | undefined
@@ -137,9 +134,7 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
       }
       const image: WasmImage = current
       const shown = header.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
-      // At the original's own size the fallback is the original's coded data (no re-encode).
-      const same = reusable && image.width === header.width && image.height === header.height ? reusable : undefined
-      const files = await inTurn(() => encodeAll(codec, image, outputFormats(target.formats, header.format), header.orientation, quality, same))
+      const files = await inTurn(() => encodeAll(codec, image, outputFormats(target.formats, header.format), header.orientation, quality))
       step(`encode:${target.name}`)
       const fallback = files[0]!
       yield { name: target.name, ...shown, format: fallback.format, bytes: fallback.bytes, files: files as RenderedVariant['files'] }
@@ -182,18 +177,6 @@ function outputFormats(formats: VariantBox['formats'], source: FormatName): Form
   return [source, ...new Set(named.sort((a, b) => FORMATS[b].preference - FORMATS[a].preference))]
 }
 
-/**
- * The original without its metadata, when a variant at its size may be it: upright as stored
- * (stripping EXIF drops its orientation), and its colour shown right by any browser from what the
- * file keeps (sRGB, or an RGB/grey ICC profile; not CMYK, cHRM/gAMA-only or broken profiles).
- */
-function reusableOriginal(original: Uint8Array, header: ImageHeader, colour: ColourOptions['source']): Uint8Array | undefined {
-  if (header.orientation !== 1) return undefined
-  if (colour.kind !== 'srgb' && !(colour.kind === 'icc' && colour.space !== 'CMYK')) return undefined
-  if (header.layout.kind === 'jpeg') return header.layout.components.length === 4 ? undefined : stripJpeg(original)
-  return stripPng(original)
-}
-
 /** JPEG_QUALITY, or the source's own quality when lower: a variant never spends bytes on the source's artefacts. */
 function jpegQuality(original: Uint8Array, header: ImageHeader): number {
   if (header.format !== 'jpeg') return JPEG_QUALITY
@@ -234,12 +217,12 @@ const ENCODERS: Record<FormatName, Encoder> = {
  * that is not smaller than every file before it is left out: delivery would pick it over a
  * smaller one for the browsers that take it, so it would only cost bytes.
  */
-function encodeAll(codec: Codec, image: WasmImage, formats: FormatName[], orientation: number, quality: number, fallback?: Uint8Array): RenderedFile[] {
+function encodeAll(codec: Codec, image: WasmImage, formats: FormatName[], orientation: number, quality: number): RenderedFile[] {
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const upright = orientation === 1 ? image : orient({ width: image.width, height: image.height, data: codec.pixels(image) }, orientation)
   const files: RenderedFile[] = []
   for (const format of formats) {
-    const bytes = files.length === 0 && fallback ? fallback : ENCODERS[format](codec, upright, quality)
+    const bytes = ENCODERS[format](codec, upright, quality)
     if (files.every((file) => bytes.byteLength < file.bytes.byteLength)) files.push({ format, bytes })
   }
   return files
