@@ -24,7 +24,7 @@ import { meanDeltaE76 } from '../colour-difference'
 const MIN_PSNR = 32
 const DETAIL_RANGE = [0.85, 1.25] as const
 const DETAIL_FLOOR = 0.5
-/** PSNR above which two files differ by less than 8-bit rounding shows (the JPEG/PNG bar of 32 dB is far below). */
+/** PSNR above which two files' differences are far too small to see (the JPEG/PNG bar is 32 dB). */
 const INVISIBLE_PSNR = 45
 const MAX_MEAN_DELTA_E = 1.5
 /** Cells of the colour grid (block means): removes JPEG noise and resampling detail, keeps colour. */
@@ -37,9 +37,9 @@ interface Rgba {
 }
 
 /**
- * A file's pixels as a colour-managed browser shows them: an embedded profile applied (a variant at the
- * original's size keeps the original's profile). withIccProfile('srgb') asks for it explicitly: without
- * it sharp 0.35 leaves a 16-bit PNG's profile unapplied.
+ * A file's pixels as a colour-managed browser shows them: any embedded profile applied (ours are sRGB;
+ * the inputs' are not). withIccProfile('srgb') asks for it explicitly: without it sharp 0.35 leaves a
+ * 16-bit PNG's profile unapplied.
  */
 const rgba = async (bytes: Uint8Array): Promise<Rgba> => {
   const { data, info } = await sharp(bytes).withIccProfile('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true })

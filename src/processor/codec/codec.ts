@@ -420,7 +420,7 @@ export class Codec implements PngDeflater {
    * or of RGBA pixels held by JS; `method` is libwebp's speed/size trade-off (sharp's effort).
    */
   encodeWebp(image: WasmImage | RgbaPixels, quality: number, method: number): Uint8Array {
-    return this.encodeWith(image, 'WebP (libwebp', (x, ptr) => x.we_encode(ptr, image.width, image.height, quality, method), (x) => x.we_output(), (x) => x.we_release())
+    return this.encodeWith(image, 'WebP (libwebp)', (x, ptr) => x.we_encode(ptr, image.width, image.height, quality, method), (x) => x.we_output(), (x) => x.we_release())
   }
 
   /**
@@ -428,7 +428,7 @@ export class Codec implements PngDeflater {
    * cpu-used. An alpha plane is written only when some pixel is not opaque.
    */
   encodeAvif(image: WasmImage | RgbaPixels, quality: number, speed: number): Uint8Array {
-    return this.encodeWith(image, 'AVIF (libavif', (x, ptr) => x.ae_encode(ptr, image.width, image.height, quality, speed, 1), (x) => x.ae_output(), (x) => x.ae_release())
+    return this.encodeWith(image, 'AVIF (libavif)', (x, ptr) => x.ae_encode(ptr, image.width, image.height, quality, speed, 1), (x) => x.ae_output(), (x) => x.ae_release())
   }
 
   /** Runs one of the modern encoders on pixels where they are (or copied in), and copies its output out. */
@@ -441,7 +441,7 @@ export class Codec implements PngDeflater {
       } catch (error) {
         throw this.fail(error) // a trap, or growth over maxMemoryBytes
       }
-      if (size < 0) throw this.fail(new Error(`${name} error ${-size})`))
+      if (size < 0) throw this.fail(new Error(`${name} encoding failed: error ${-size}`))
       const out = new Uint8Array(x.memory.buffer, output(x), size).slice()
       release(x)
       return out
@@ -489,7 +489,7 @@ export class Codec implements PngDeflater {
     } catch (error) {
       throw this.fail(error)
     }
-    if (!ptr) throw this.fail(new Error('out of memory for the PNG encoder input'))
+    if (!ptr) throw this.fail(new Error('out of memory for the encoder input'))
     try {
       new Uint8Array(x.memory.buffer, ptr, data.byteLength).set(data)
       return work(ptr)
