@@ -37,7 +37,7 @@ IMPORT("jd_fill") extern int js_fill(unsigned char *buf, int cap);
 
 enum {  /* layout of the int32 array at jd_info() */
   I_WIDTH, I_HEIGHT, I_COMPONENTS, I_PROGRESSIVE, I_COLOR_SPACE,
-  I_OUT_WIDTH, I_OUT_HEIGHT, I_ROWS, I_ADOBE, I_COUNT
+  I_OUT_WIDTH, I_OUT_HEIGHT, I_ROWS, I_ADOBE, I_TOLERATED, I_COUNT
 };
 
 static struct jpeg_decompress_struct cinfo;
@@ -74,6 +74,9 @@ static void on_error(j_common_ptr c) {
  * tolerated damage below. */
 static void on_message(j_common_ptr c, int level) {
   if (level >= 0) return;  /* trace messages */
+  /* Whatever is forgiven below, the file is not as written: its coded data
+   * is not shipped as a variant (render.ts re-encodes the pixels). */
+  info[I_TOLERATED] = 1;
   switch (c->err->msg_code) {
   case JWRN_ADOBE_XFORM:  /* metadata oddities, pixels are fine */
   case JWRN_JFIF_MAJOR:
@@ -129,6 +132,7 @@ static boolean src_fill(j_decompress_ptr c) {
      * entropy decoder then reports "premature end of data segment" if it
      * still needed bits, so only a missing EOI is forgiven. */
     if (!eof_ok && !progression_complete(c)) WARNMS(c, JWRN_JPEG_EOF);
+    info[I_TOLERATED] = 1;     /* no EOI */
     input[0] = 0xFF;           /* end with a fake EOI, as libjpeg does */
     input[1] = JPEG_EOI;
     n = 2;
@@ -250,7 +254,12 @@ EXPORT("jd_read") int jd_read(void) {
    * to EOI) is about bytes after the image: a stray SOF or SOS. djpeg and
    * libvips have the whole image by then too. A warning we made fatal (too
    * much junk after the scan: lost sync) still fails. */
-  if (setjmp(escape)) { int done = image_done && !warned; destroy(); return done ? 0 : -1; }
+  if (setjmp(escape)) {
+    int done = image_done && !warned;
+    info[I_TOLERATED] = 1;
+    destroy();
+    return done ? 0 : -1;
+  }
 
   eof_ok = 1;
   if (cinfo.output_scanline >= cinfo.output_height) {

@@ -99,6 +99,8 @@ EXPORT("pi_run") int pi_run(int fresh) {
 }
 
 EXPORT("pi_status") int pi_status(void) { return inf ? inf->status : -1; }
+/* Input bytes inflate has not used: after the stream's end, bytes that follow it in the IDAT run. */
+EXPORT("pi_left") int pi_left(void) { return inf ? (int)inf->z.avail_in : 0; }
 EXPORT("pi_message") const char *pi_message(void) {
   if (!inf) return "no inflater";
   if (inf->status == NEED_DICT) return "a preset dictionary, which PNG does not allow";

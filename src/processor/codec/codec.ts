@@ -96,6 +96,7 @@ interface Exports {
   pi_window(): number
   pi_run(fresh: number): number
   pi_status(): number
+  pi_left(): number
   pi_message(): number
   pe_has_alpha(rgba: number, pixels: number): number
   pe_encode(rgba: number, width: number, height: number, alpha: number, level: number, strategy: number): number
@@ -126,6 +127,11 @@ export interface WasmImage {
   readonly epoch: number
 }
 
+/** A decoder's output: `tolerated` when libjpeg forgave damage (junk bytes, a missing EOI, a stray marker after the image). */
+export interface DecodedImage extends WasmImage {
+  readonly tolerated: boolean
+}
+
 /** Rows handed to the resampler per call when the pixels come from JS. */
 const STRIP_ROWS = 16
 
@@ -138,7 +144,8 @@ const I_COLOR_SPACE = 4
 const I_OUT_WIDTH = 5
 const I_OUT_HEIGHT = 6
 const I_ADOBE = 8
-const INFO_LENGTH = 9
+const I_TOLERATED = 9
+const INFO_LENGTH = 10
 // libjpeg's J_COLOR_SPACE values for 4-channel files.
 const JCS_CMYK = 4
 const JCS_YCCK = 5
@@ -152,6 +159,7 @@ interface CodecInfo extends JpegInfo {
   outHeight: number
   cmyk: boolean
   adobe: boolean
+  tolerated: boolean
 }
 
 /**
@@ -299,7 +307,7 @@ export class Codec implements PngDeflater {
    * straight into a resampler making `out`, all inside WASM memory: the
    * decoded image never exists whole, only `out` does.
    */
-  decodeResized(bytes: Uint8Array, min: { width: number; height: number }, out: { width: number; height: number }, colour?: ColourOptions): WasmImage {
+  decodeResized(bytes: Uint8Array, min: { width: number; height: number }, out: { width: number; height: number }, colour?: ColourOptions): DecodedImage {
     return this.run(bytes, () => {
       const x = this.x
       const { transform } = this.start(min.width, min.height, colour)
@@ -324,7 +332,8 @@ export class Codec implements PngDeflater {
       } finally {
         if (transform) x.cs_free(transform)
       }
-      return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
+      // Read after the last row: libjpeg reports trouble after the scan only once it reaches EOI.
+      return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch, tolerated: this.info().tolerated }
     })
   }
 
@@ -626,6 +635,7 @@ export class Codec implements PngDeflater {
       },
       run: (fresh) => x.pi_run(fresh),
       status: () => x.pi_status(),
+      left: () => x.pi_left(),
       message: () => this.text(x.pi_message()),
     }
   }
@@ -648,6 +658,7 @@ export class Codec implements PngDeflater {
       outHeight: at(I_OUT_HEIGHT),
       cmyk: at(I_COLOR_SPACE) === JCS_CMYK || at(I_COLOR_SPACE) === JCS_YCCK,
       adobe: at(I_ADOBE) !== 0,
+      tolerated: at(I_TOLERATED) !== 0,
     }
   }
 

@@ -36,6 +36,11 @@ export interface DecodedPng {
   factor: number
   /** EXIF orientation from an eXIf chunk, 1 if none. */
   orientation: number
+  /**
+   * True when damage libpng only warns about was forgiven (a bad ancillary CRC, a misplaced or
+   * unusable PLTE/tRNS, IDAT data after the image or a late IDAT): the file is not as written.
+   */
+  tolerated: boolean
 }
 
 /** A scanline this long means a pathological width; refuse rather than try to allocate rows. */
@@ -107,6 +112,7 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
   let sink: RowSink | null = null
   let orientation = 1
   let pending: ChunkHeader | null = null
+  let tolerated = false
 
   for (;;) {
     const h: ChunkHeader = pending ?? (await readHeader(input))
@@ -136,6 +142,7 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
         // images and not allowed for grey. Either way it is ignored.
         if (sink || (ct !== 3 && !valid)) {
           await skipBody(input, h)
+          tolerated = true
           break
         }
         if (!valid) throw new ImageDecodeError(`Invalid PLTE length ${h.length}`)
@@ -152,7 +159,10 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
       }
       case 'tRNS': {
         const d = h.length > 256 || sink ? await skipBody(input, h) : await readAncillary(input, h)
-        if (!d) break
+        if (!d) {
+          tolerated = true
+          break
+        }
         // Like libpng, ignore a tRNS that does not fit the colour type rather than fail.
         if (tr.hasAlpha) break
         if (ct === 0 && d.length === 2) tr.keyR = u16(d, 0)
@@ -160,7 +170,10 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
         else if (ct === 3 && tr.palette) {
           const n = Math.min(d.length, tr.paletteSize)
           for (let i = 0; i < n; i++) tr.palette[i * 4 + 3] = d[i]!
-        } else break
+        } else {
+          tolerated = true
+          break
+        }
         tr.hasAlpha = true
         break
       }
@@ -169,13 +182,14 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
           // An IDAT after other chunks that followed the image data: libpng skips it with a
           // warning ("Too many IDATs found"). Its CRC still counts, IDAT being critical.
           await skipBody(input, h)
+          tolerated = true
           break
         }
         if (ct === 3 && !tr.palette) throw new ImageDecodeError('Missing PLTE chunk for a palette image')
         const rows: RowSink = new RowSink(info, tr, factor, codec.reserve)
         sink = rows
         const idat = new IdatReader(input, h)
-        await inflateIdat(idat, codec.inflater, rows)
+        if (!(await inflateIdat(idat, codec.inflater, rows))) tolerated = true
         rows.finish()
         pending = idat.after
         break
@@ -192,16 +206,22 @@ async function decode(input: ByteReader, minWidth: number, minHeight: number, ma
           sourceHeight: info.height,
           factor,
           orientation,
+          tolerated,
         }
       case 'eXIf': {
-        const d = h.length > MAX_EXIF ? await skipBody(input, h) : await readAncillary(input, h)
+        if (h.length > MAX_EXIF) {
+          if ((await skipBody(input, h)) === false) tolerated = true
+          break
+        }
+        const d = await readAncillary(input, h)
         if (d) orientation = exifOrientation(d)
+        else tolerated = true
         break
       }
       default:
         // A decoder must not skip a critical chunk it cannot read.
         if (isCritical(h.type)) throw new ImageDecodeError(`Unknown critical chunk ${h.type}`)
-        await skipBody(input, h)
+        if ((await skipBody(input, h)) === false) tolerated = true
     }
   }
 }
@@ -248,18 +268,21 @@ class IdatReader implements CompressedSource {
   }
 
   /** Reads the rest of the IDAT run, checking CRCs (IDAT is critical), without inflating it. */
-  async skipRest(): Promise<void> {
+  async skipRest(): Promise<number> {
+    let skipped = 0
     while (!this.after) {
       if (this.remaining > 0) {
         const s = this.input.takeBuffered(this.remaining)
         const bytes = s.length ? s : await this.input.readSome(this.remaining)
         this.crc = crc32(this.crc, bytes)
         this.remaining -= bytes.length
+        skipped += bytes.length
         continue
       }
       if (this.inChunk) this.endChunk(this.input.takeExact(4) ?? (await this.input.readExact(4)))
       this.enter(parseHeader(this.input.takeExact(8) ?? (await this.input.readExact(8))))
     }
+    return skipped
   }
 
   private endChunk(storedCrc: Uint8Array): void {
@@ -339,16 +362,17 @@ async function readAncillary(input: ByteReader, h: ChunkHeader): Promise<Uint8Ar
   return (await crcMatches(input, crc32(h.crc, d))) ? d : null
 }
 
-/** Skips a chunk, checking its CRC only if it is critical (see readAncillary). Always null. */
-async function skipBody(input: ByteReader, h: ChunkHeader): Promise<null> {
+/** Skips a chunk, checking its CRC (a critical chunk's must match, see readAncillary). Null, or false when an ancillary CRC did not match. */
+async function skipBody(input: ByteReader, h: ChunkHeader): Promise<null | false> {
   let crc = h.crc
   for (let left = h.length; left > 0; ) {
     const s = await input.readSome(Math.min(left, 64 * 1024))
     crc = crc32(crc, s)
     left -= s.length
   }
-  if (!(await crcMatches(input, crc)) && isCritical(h.type)) throw crcError(h.type)
-  return null
+  if (await crcMatches(input, crc)) return null
+  if (isCritical(h.type)) throw crcError(h.type)
+  return false
 }
 
 async function checkCrc(input: ByteReader, type: string, crc: number): Promise<void> {

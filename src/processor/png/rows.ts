@@ -154,12 +154,18 @@ export class RowSink {
     return this.passIndex >= this.passes.length
   }
 
+  /** Inflated bytes pushed after the last scanline (libpng: "Too much image data"). */
+  ignored = 0
+
   /** Takes the next inflated bytes; any beyond the last scanline are ignored, as libpng only warns about them. */
   push(chunk: Uint8Array): void {
     const n = chunk.length
     let i = 0
     while (i < n) {
-      if (this.passIndex >= this.passes.length) return
+      if (this.passIndex >= this.passes.length) {
+        this.ignored += n - i
+        return
+      }
       if (this.filled < 0) {
         const f = chunk[i++]!
         if (f > 4) throw new ImageDecodeError(`Invalid filter type ${f} in scanline`)
