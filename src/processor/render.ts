@@ -16,12 +16,15 @@
  *
  * The steps, in order: sniff, plan, colour profile, decode and reduce (with the
  * colour conversion), then per variant: resize (from the previous one), orient,
- * encode. No JPEG variant is encoded above its source's quality.
+ * encode. No JPEG variant is encoded above its source's quality, and a variant at the original's
+ * size and format is the original's coded data without its metadata (formats/strip.ts) when the
+ * file is sound, upright and sRGB.
  */
 import { displayedSize, type ImageHeader } from '../formats/header'
 import { FORMATS, type FormatName } from '../formats/registry'
 import { estimateQuality, luminanceTable } from '../formats/jpeg-quality'
 import { sniffImage } from '../formats/sniff'
+import { stripJpeg, stripPng } from '../formats/strip'
 import { fitWithin, type Size } from '../formats/presets'
 import { log } from '../lib/log'
 import { ImageDecodeError } from './errors'
@@ -120,10 +123,12 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   const codec = await getCodec()
   let current: WasmImage | undefined
   let hasAlpha = false
+  let tolerated = false
   codec.begin()
   try {
     const first = targets[0]!
-    ;({ image: current, hasAlpha } = await decodeAndReduce(codec, original, header, first.size, colour, options.maxPixels, step))
+    ;({ image: current, hasAlpha, tolerated } = await decodeAndReduce(codec, original, header, first.size, colour, options.maxPixels, step))
+    const reusable = tolerated ? undefined : reusableOriginal(original, header, colour.source)
     step(`${header.format === 'jpeg' ? 'decode+resize' : 'resize'}:${first.name}`)
     for (const [i, target] of targets.entries()) {
       if (i > 0) {
@@ -134,7 +139,9 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
       }
       const image: WasmImage = current
       const shown = header.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
-      const files = await inTurn(() => encodeAll(codec, image, outputFormats(target.formats, header.format), header.orientation, quality))
+      // At the original's own size the fallback is the original's coded data (no re-encode).
+      const same = reusable && image.width === header.width && image.height === header.height ? reusable : undefined
+      const files = await inTurn(() => encodeAll(codec, image, outputFormats(target.formats, header.format), header.orientation, quality, same))
       step(`encode:${target.name}`)
       const fallback = files[0]!
       yield { name: target.name, ...shown, format: fallback.format, bytes: fallback.bytes, files: files as RenderedVariant['files'] }
@@ -177,6 +184,18 @@ function outputFormats(formats: VariantBox['formats'], source: FormatName): Form
   return [source, ...new Set(named.sort((a, b) => FORMATS[b].preference - FORMATS[a].preference))]
 }
 
+/**
+ * The original without its metadata, when a variant at its size may be it: upright as stored
+ * (stripping EXIF drops its orientation) and sRGB as it is (no profile to convert: variants are
+ * sRGB, docs/colour.md). Only for a sound file (the caller checks the decoder forgave nothing):
+ * a variant never carries the damage libjpeg or libpng tolerated.
+ */
+function reusableOriginal(original: Uint8Array, header: ImageHeader, colour: ColourOptions['source']): Uint8Array | undefined {
+  if (header.orientation !== 1 || colour.kind !== 'srgb') return undefined
+  if (header.layout.kind === 'jpeg') return header.layout.components.length === 4 ? undefined : stripJpeg(original)
+  return stripPng(original)
+}
+
 /** JPEG_QUALITY, or the source's own quality when lower: a variant never spends bytes on the source's artefacts. */
 function jpegQuality(original: Uint8Array, header: ImageHeader): number {
   if (header.format !== 'jpeg') return JPEG_QUALITY
@@ -188,13 +207,16 @@ function jpegQuality(original: Uint8Array, header: ImageHeader): number {
  * Step: decode, reduced as far as the first variant allows, colour converted, then resized to it.
  * The PNG decoder's buffers live in the codec's memory, freed as soon as the first variant exists.
  */
-async function decodeAndReduce(codec: Codec, original: Uint8Array, header: ImageHeader, size: Size, colour: ColourOptions, maxPixels: number, step: (name: string) => void): Promise<{ image: WasmImage; hasAlpha: boolean }> {
-  if (header.format === 'jpeg') return { image: await inTurn(() => codec.decodeResized(original, size, size, colour)), hasAlpha: false }
+async function decodeAndReduce(codec: Codec, original: Uint8Array, header: ImageHeader, size: Size, colour: ColourOptions, maxPixels: number, step: (name: string) => void): Promise<{ image: WasmImage; hasAlpha: boolean; tolerated: boolean }> {
+  if (header.format === 'jpeg') {
+    const image = await inTurn(() => codec.decodeResized(original, size, size, colour))
+    return { image, hasAlpha: false, tolerated: image.tolerated }
+  }
   return inTurn(async () => {
     try {
       const png = await decodePng(original, size.width, size.height, { inflater: codec.inflater, reserve: (bytes) => codec.reserve(bytes) }, maxPixels)
       step('decode')
-      return { image: codec.resizePixels(png, size, png.hasAlpha, colour), hasAlpha: png.hasAlpha }
+      return { image: codec.resizePixels(png, size, png.hasAlpha, colour), hasAlpha: png.hasAlpha, tolerated: png.tolerated }
     } finally {
       codec.releaseReserved()
     }
@@ -217,12 +239,12 @@ const ENCODERS: Record<FormatName, Encoder> = {
  * that is not smaller than every file before it is left out: delivery would pick it over a
  * smaller one for the browsers that take it, so it would only cost bytes.
  */
-function encodeAll(codec: Codec, image: WasmImage, formats: FormatName[], orientation: number, quality: number): RenderedFile[] {
+function encodeAll(codec: Codec, image: WasmImage, formats: FormatName[], orientation: number, quality: number, fallback?: Uint8Array): RenderedFile[] {
   // orient() copies into JS (except for orientation 1), so the pixels below are upright.
   const upright = orientation === 1 ? image : orient({ width: image.width, height: image.height, data: codec.pixels(image) }, orientation)
   const files: RenderedFile[] = []
   for (const format of formats) {
-    const bytes = ENCODERS[format](codec, upright, quality)
+    const bytes = files.length === 0 && fallback ? fallback : ENCODERS[format](codec, upright, quality)
     if (files.every((file) => bytes.byteLength < file.bytes.byteLength)) files.push({ format, bytes })
   }
   return files
