@@ -75,11 +75,13 @@ const JPEG_QUALITY = 82
 const WEBP = { quality: 80, method: 4 }
 /**
  * AVIF: libaom speed 7 (sharp's effort 2): sharp's bytes for its butteraugli, in under 2x its time;
- * speeds 8 and 9 lose 13-15% butteraugli (docs/formats.md). Quality by size: at the same q, Debian's
- * libaom 3.6 scores better than sharp's q60 on small frames and spends more bytes for it, so smaller
- * variants take a lower q for the same butteraugli (codec/jpeg/check-avif.mjs and npm run bench: q57 below 1 MP).
+ * speeds 8 and 9 lose 13-15% butteraugli (docs/formats.md). By size, measured on the same pixels
+ * as sharp's encoder (npm run bench): at the same q, Debian's libaom 3.6 scores better than sharp's
+ * q60 on small frames and spends more bytes for it, so smaller variants take a lower q (q57 below
+ * 1 MP); thumbnails (under 0.1 MP) also take speed 6, which costs ~30 ms there and reaches sharp's
+ * score at ~0.9x its bytes (codec/jpeg/check-avif.mjs).
  */
-const AVIF = { speed: 7, quality: (pixels: number) => (pixels >= 1_000_000 ? 60 : 57) }
+const AVIF = (pixels: number) => (pixels >= 1_000_000 ? { quality: 60, speed: 7 } : pixels >= 100_000 ? { quality: 57, speed: 7 } : { quality: 52, speed: 6 })
 
 let codec: Promise<Codec> | undefined
 // One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
@@ -121,34 +123,27 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   const quality = jpegQuality(original, header)
 
   const codec = await getCodec()
-  let current: WasmImage | undefined
-  let hasAlpha = false
-  let tolerated = false
+  let images: WasmImage[] = []
   codec.begin()
   try {
-    const first = targets[0]!
-    ;({ image: current, hasAlpha, tolerated } = await decodeAndReduce(codec, original, header, first.size, colour, options.maxPixels, step))
-    const reusable = tolerated ? undefined : reusableOriginal(original, header, colour.source)
-    step(`${header.format === 'jpeg' ? 'decode+resize' : 'resize'}:${first.name}`)
+    const decoded = await decodeAndReduce(codec, original, header, targets, colour, options.maxPixels, step)
+    images = decoded.images
+    const reusable = decoded.tolerated ? undefined : reusableOriginal(original, header, colour.source)
+    step(header.format === 'jpeg' ? 'decode+resize' : 'resize')
     for (const [i, target] of targets.entries()) {
-      if (i > 0) {
-        const from: WasmImage = current
-        current = await inTurn(() => codec.resize(from, target.size, hasAlpha))
-        codec.release(from)
-        step(`resize:${target.name}`)
-      }
-      const image: WasmImage = current
+      const image = images[i]!
       const shown = header.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
       // At the original's own size the fallback is the original's coded data (no re-encode).
       const same = reusable && image.width === header.width && image.height === header.height ? reusable : undefined
       const files = await inTurn(() => encodeAll(codec, image, outputFormats(target.formats, header.format), header.orientation, quality, same))
+      codec.release(image)
       step(`encode:${target.name}`)
       const fallback = files[0]!
       yield { name: target.name, ...shown, format: fallback.format, bytes: fallback.bytes, files: files as RenderedVariant['files'] }
       t = performance.now()
     }
   } finally {
-    if (current) codec.release(current)
+    for (const image of images) codec.release(image)
     codec.end()
   }
 }
@@ -204,19 +199,19 @@ function jpegQuality(original: Uint8Array, header: ImageHeader): number {
 }
 
 /**
- * Step: decode, reduced as far as the first variant allows, colour converted, then resized to it.
- * The PNG decoder's buffers live in the codec's memory, freed as soon as the first variant exists.
+ * Step: decode, reduced as far as the largest variant allows, colour converted, then resampled
+ * to every variant at once (each straight from the decoded rows, none from another variant).
+ * The PNG decoder's buffers live in the codec's memory, freed as soon as the variants exist.
  */
-async function decodeAndReduce(codec: Codec, original: Uint8Array, header: ImageHeader, size: Size, colour: ColourOptions, maxPixels: number, step: (name: string) => void): Promise<{ image: WasmImage; hasAlpha: boolean; tolerated: boolean }> {
-  if (header.format === 'jpeg') {
-    const image = await inTurn(() => codec.decodeResized(original, size, size, colour))
-    return { image, hasAlpha: false, tolerated: image.tolerated }
-  }
+async function decodeAndReduce(codec: Codec, original: Uint8Array, header: ImageHeader, targets: readonly { size: Size }[], colour: ColourOptions, maxPixels: number, step: (name: string) => void): Promise<{ images: WasmImage[]; tolerated: boolean }> {
+  const sizes = targets.map((t) => t.size)
+  const largest = sizes[0]!
+  if (header.format === 'jpeg') return inTurn(() => codec.decodeResized(original, largest, sizes, colour))
   return inTurn(async () => {
     try {
-      const png = await decodePng(original, size.width, size.height, { inflater: codec.inflater, reserve: (bytes) => codec.reserve(bytes) }, maxPixels)
+      const png = await decodePng(original, largest.width, largest.height, { inflater: codec.inflater, reserve: (bytes) => codec.reserve(bytes) }, maxPixels)
       step('decode')
-      return { image: codec.resizePixels(png, size, png.hasAlpha, colour), hasAlpha: png.hasAlpha, tolerated: png.tolerated }
+      return { images: codec.resizePixels(png, sizes, png.hasAlpha, colour), tolerated: png.tolerated }
     } finally {
       codec.releaseReserved()
     }
@@ -230,7 +225,10 @@ const ENCODERS: Record<FormatName, Encoder> = {
   // Filtered and deflated in the codec, reading the variant where it is (the caller holds the codec's turn).
   png: (codec, image) => encodePng('handle' in image ? { width: image.width, height: image.height, data: codec.pixels(image) } : image, codec),
   webp: (codec, image) => codec.encodeWebp(image, WEBP.quality, WEBP.method),
-  avif: (codec, image) => codec.encodeAvif(image, AVIF.quality(image.width * image.height), AVIF.speed),
+  avif: (codec, image) => {
+    const { quality, speed } = AVIF(image.width * image.height)
+    return codec.encodeAvif(image, quality, speed)
+  },
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import type { ColourSource } from '../colour/profile'
 import { chooseScale } from '../../formats/geometry'
+import type { Size } from '../../formats/presets'
 import { MAX_PIXELS } from '../../formats/limits'
 import { ImageDecodeError } from '../errors'
 import type { ZlibInflater } from '../png/inflate'
@@ -128,10 +129,6 @@ export interface WasmImage {
 }
 
 /** A decoder's output: `tolerated` when libjpeg forgave damage (junk bytes, a missing EOI, a stray marker after the image). */
-export interface DecodedImage extends WasmImage {
-  readonly tolerated: boolean
-}
-
 /** Rows handed to the resampler per call when the pixels come from JS. */
 const STRIP_ROWS = 16
 
@@ -304,60 +301,74 @@ export class Codec implements PngDeflater {
 
   /**
    * Decodes at the smallest DCT scale covering `min` and streams the rows
-   * straight into a resampler making `out`, all inside WASM memory: the
-   * decoded image never exists whole, only `out` does.
+   * straight into one resampler per size in `outs`, all inside WASM memory: the
+   * decoded image never exists whole, only the outputs do, each resampled once
+   * from the decoded rows (a cascade of resamplings drifts from a direct one,
+   * most visibly on thumbnails).
    */
-  decodeResized(bytes: Uint8Array, min: { width: number; height: number }, out: { width: number; height: number }, colour?: ColourOptions): DecodedImage {
+  decodeResized(bytes: Uint8Array, min: Size, outs: readonly Size[], colour?: ColourOptions): { images: WasmImage[]; tolerated: boolean } {
     return this.run(bytes, () => {
       const x = this.x
       const { transform } = this.start(min.width, min.height, colour)
       const { outWidth, outHeight } = this.info()
-      const resizer = x.rs_new(outWidth, outHeight, out.width, out.height, 0)
+      const resizers: number[] = []
       let y = 0
       try {
-        if (!resizer) throw new Error('out of memory for the resampler')
+        for (const out of outs) {
+          const resizer = x.rs_new(outWidth, outHeight, out.width, out.height, 0)
+          if (!resizer) throw new Error('out of memory for the resampler')
+          resizers.push(resizer)
+        }
         for (;;) {
           const rows = this.check(x.jd_read())
           if (rows === 0) break
           if (y + rows > outHeight) throw new Error('decoder returned too many rows')
           // To sRGB on the DCT-scaled rows, in place, just before they are resampled.
           if (transform) x.cs_apply(transform, x.jd_buffer(), rows * outWidth)
-          x.rs_push(resizer, x.jd_buffer(), rows)
+          for (const resizer of resizers) x.rs_push(resizer, x.jd_buffer(), rows)
           y += rows
         }
         if (y !== outHeight) throw new Error(`decoder returned ${y} of ${outHeight} rows`)
       } catch (error) {
-        if (resizer) x.rs_free(resizer)
+        for (const resizer of resizers) x.rs_free(resizer)
         throw error
       } finally {
         if (transform) x.cs_free(transform)
       }
       // Read after the last row: libjpeg reports trouble after the scan only once it reaches EOI.
-      return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch, tolerated: this.info().tolerated }
+      const images = outs.map((out, i) => ({ width: out.width, height: out.height, handle: resizers[i]!, epoch: this.epoch }))
+      return { images, tolerated: this.info().tolerated }
     })
   }
 
-  /** Lanczos-3 resample of RGBA pixels held by JS, fed to WASM a strip at a time (never copied whole). */
+  /**
+   * Lanczos-3 resample of RGBA pixels held by JS (or reserve()d), fed to WASM a strip at a time
+   * (never copied whole), into one resampler per size in `outs`.
+   */
   resizePixels(
     src: { width: number; height: number; data: Uint8Array | Uint8ClampedArray },
-    out: { width: number; height: number },
+    outs: readonly Size[],
     premultiply: boolean,
     colour?: ColourOptions,
-  ): WasmImage {
+  ): WasmImage[] {
     const x = this.healthy()
     const stride = src.width * 4
     // Pixels in a reserve()d block are read where they are, by address: growing memory below
     // (rs_new) detaches the view but not the bytes.
     const at = src.data.buffer === x.memory.buffer ? src.data.byteOffset : -1
     let transform = 0
-    let resizer = 0
+    const resizers: number[] = []
     let strip = 0
     try {
       // Straight (non-premultiplied) alpha is untouched by the transform, so converting before premultiplying is right.
       transform = colour ? this.openColour(colour, PIXELS_RGBA) : 0
-      resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
-      strip = resizer && at < 0 ? x.mem_alloc(stride * STRIP_ROWS) : 0
-      if (!resizer || (at < 0 && !strip)) throw new Error('out of memory for the resampler')
+      for (const out of outs) {
+        const resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
+        if (!resizer) throw new Error('out of memory for the resampler')
+        resizers.push(resizer)
+      }
+      strip = at < 0 ? x.mem_alloc(stride * STRIP_ROWS) : 0
+      if (at < 0 && !strip) throw new Error('out of memory for the resampler')
       for (let y = 0; y < src.height; y += STRIP_ROWS) {
         const rows = Math.min(STRIP_ROWS, src.height - y)
         let ptr = at + y * stride
@@ -365,32 +376,18 @@ export class Codec implements PngDeflater {
           ptr = strip
           new Uint8Array(x.memory.buffer, strip, rows * stride).set(src.data.subarray(y * stride, (y + rows) * stride))
         }
+        // The transform runs once, in place, before every resampler reads the strip.
         if (transform) x.cs_apply(transform, ptr, rows * src.width)
-        x.rs_push(resizer, ptr, rows)
+        for (const resizer of resizers) x.rs_push(resizer, ptr, rows)
       }
     } catch (error) {
-      if (resizer) x.rs_free(resizer)
+      for (const resizer of resizers) x.rs_free(resizer)
       throw this.fail(error)
     } finally {
       if (strip) x.mem_free(strip)
       if (transform) x.cs_free(transform)
     }
-    return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
-  }
-
-  /** Lanczos-3 resample of an image already in WASM memory (the cascade large -> medium -> thumb). */
-  resize(src: WasmImage, out: { width: number; height: number }, premultiply: boolean): WasmImage {
-    const x = this.healthy()
-    this.live(src)
-    let resizer = 0
-    try {
-      resizer = x.rs_new(src.width, src.height, out.width, out.height, premultiply ? 1 : 0)
-      if (!resizer) throw new Error('out of memory for the resampler')
-      x.rs_push(resizer, x.rs_output(src.handle), src.height)
-    } catch (error) {
-      throw this.fail(error)
-    }
-    return { width: out.width, height: out.height, handle: resizer, epoch: this.epoch }
+    return outs.map((out, i) => ({ width: out.width, height: out.height, handle: resizers[i]!, epoch: this.epoch }))
   }
 
   /** A view of the pixels (RGBA) in WASM memory; valid until the next call into the codec. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { fixture } from '../../../test/fixtures'
 import { modernEncodeBytes } from '../../formats/plan'
 import { ImageDecodeError } from '../errors'
-import { Codec } from './codec'
+import { Codec, type WasmImage } from './codec'
 import codecWasm from './codec.wasm?module'
 
 const MiB = 1024 * 1024
@@ -18,7 +18,7 @@ describe('codec memory across jobs', () => {
     const sizes: number[] = []
     for (let i = 0; i < 3; i++) {
       codec.begin()
-      const image = codec.decodeResized(photo, { width: 2048, height: 1536 }, { width: 2048, height: 1536 })
+      const [image] = codec.decodeResized(photo, { width: 2048, height: 1536 }, [{ width: 2048, height: 1536 }]).images as [WasmImage]
       codec.encode(image, 82)
       codec.release(image)
       codec.end()
@@ -33,11 +33,11 @@ describe('codec memory across jobs', () => {
     const codec = await Codec.create(codecWasm, { maxMemoryBytes: 8 * MiB })
     const photo = fixture('generated/photo-4000x3000.jpg')
     codec.begin()
-    expect(() => codec.decodeResized(photo, { width: 4000, height: 3000 }, { width: 4000, height: 3000 })).toThrow(ImageDecodeError)
+    expect(() => codec.decodeResized(photo, { width: 4000, height: 3000 }, [{ width: 4000, height: 3000 }])).toThrow(ImageDecodeError)
     codec.end()
     const small = fixture('exif-orientation/Landscape_1.jpg')
     codec.begin()
-    const image = codec.decodeResized(small, { width: 100, height: 100 }, { width: 100, height: 75 })
+    const [image] = codec.decodeResized(small, { width: 100, height: 100 }, [{ width: 100, height: 75 }]).images as [WasmImage]
     expect(codec.encode(image, 82).byteLength).toBeGreaterThan(100)
     codec.release(image)
     codec.end()
