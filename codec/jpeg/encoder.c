@@ -58,7 +58,10 @@ EXPORT("je_encode") int je_encode(const unsigned char *rgba, int width, int heig
   cinfo.image_height = (JDIMENSION)height;
   cinfo.input_components = 4;
   cinfo.in_color_space = JCS_EXT_RGBA;
-  jpeg_set_defaults(&cinfo);  /* YCbCr, 2x2 luma sampling (4:2:0), JFIF header */
+  jpeg_set_defaults(&cinfo);  /* YCbCr, 2x2 luma sampling (4:2:0) */
+  /* No JFIF APP0: 18 bytes per file that no decoder needs (3 components without an Adobe
+     marker are read as YCbCr) and sharp does not write either. */
+  cinfo.write_JFIF_header = FALSE;
   jpeg_set_quality(&cinfo, quality, TRUE);
   cinfo.optimize_coding = TRUE;
   cinfo.dct_method = JDCT_ISLOW;
