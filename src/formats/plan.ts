@@ -135,11 +135,16 @@ export const MAX_ENCODE_CPU_MS = PRESETS.reduce((ms, box) => ms + (box.width * b
 
 /**
  * WASM memory of the resampling that follows any decode, next to the decoder's buffers: input
- * strips, a ring of filter rows and two variants (the cascade's current and next).
+ * strips and every variant at once (each is resampled straight from the decoded rows), each
+ * with its ring of filter rows (at most ~6 input rows' worth of its width per reduction step,
+ * bounded by 7 input rows) and filter weights.
  */
 function resampleBytes(inWidth: number, target: Size): number {
-  const variant = target.width * target.height * 4
-  return inWidth * 4 * 17 + target.width * 4 * 16 + 2 * variant + MiB
+  const variants = PRESETS.reduce((bytes, box) => {
+    const size = fitWithin(target, box)
+    return bytes + size.width * size.height * 4 + inWidth * 4 * 7 + (size.width + size.height) * 64
+  }, 0)
+  return inWidth * 4 * 17 + target.width * 4 * 16 + Math.max(variants, 2 * target.width * target.height * 4) + MiB
 }
 
 /**

@@ -2,21 +2,20 @@
  * Turns one original into its variants within a Worker's 128 MB.
  *
  * JPEG: libjpeg-turbo decodes at the smallest DCT scale (M/8) covering the
- * largest variant and streams its rows into a Lanczos-3 resampler in the same
- * WASM memory, so neither the full-size nor the scaled image ever exists
- * whole; only the large variant does. PNG: the streaming decoder box-reduces
- * by an integer factor while inflating, then the same resampler finishes.
- * Each smaller variant is made from the previous one (cascade), EXIF
- * orientation is applied to the small result, and each encoded variant is
- * yielded as soon as it exists so the caller can store it.
+ * largest variant and streams its rows into one Lanczos-3 resampler per
+ * variant in the same WASM memory, so neither the full-size nor the scaled
+ * image ever exists whole; only the variants do. PNG: the streaming decoder
+ * box-reduces by an integer factor while inflating, then the same resamplers
+ * finish. No variant is made from another (a cascade drifts from a direct
+ * resize), EXIF orientation is applied to the small result, and each encoded
+ * variant is yielded as soon as it exists so the caller can store it.
  *
  * Colour: variants are sRGB. An embedded profile (or PNG cHRM/gAMA) is read
  * before decoding and lcms2 converts the reduced rows in place, between the
  * decoder and the resampler, so the cost is per reduced pixel (docs/colour.md).
  *
  * The steps, in order: sniff, plan, colour profile, decode and reduce (with the
- * colour conversion), then per variant: resize (from the previous one), orient,
- * encode. No JPEG variant is encoded above its source's quality, and a variant at the original's
+ * colour conversion) and resize to every variant, then per variant: orient, encode. No JPEG variant is encoded above its source's quality, and a variant at the original's
  * size and format is the original's coded data without its metadata (formats/strip.ts) when the
  * file is sound, upright and sRGB.
  */
@@ -128,13 +127,17 @@ export async function* renderVariants(original: Uint8Array, boxes: readonly Vari
   try {
     const decoded = await decodeAndReduce(codec, original, header, targets, colour, options.maxPixels, step)
     images = decoded.images
-    const reusable = decoded.tolerated ? undefined : reusableOriginal(original, header, colour.source)
+    // Stripped only when a variant is at the original's size: the copy (and, for a PNG of many
+    // chunks, the walk's garbage) is not worth making otherwise.
+    let reusable: Uint8Array | undefined | null = decoded.tolerated ? undefined : null
     step(header.format === 'jpeg' ? 'decode+resize' : 'resize')
     for (const [i, target] of targets.entries()) {
       const image = images[i]!
       const shown = header.orientation >= 5 ? { width: image.height, height: image.width } : { width: image.width, height: image.height }
       // At the original's own size the fallback is the original's coded data (no re-encode).
-      const same = reusable && image.width === header.width && image.height === header.height ? reusable : undefined
+      const atOwnSize = image.width === header.width && image.height === header.height
+      if (atOwnSize && reusable === null) reusable = reusableOriginal(original, header, colour.source)
+      const same = atOwnSize ? (reusable ?? undefined) : undefined
       const files = await inTurn(() => encodeAll(codec, image, outputFormats(target.formats, header.format), header.orientation, quality, same))
       codec.release(image)
       step(`encode:${target.name}`)
@@ -161,7 +164,7 @@ function checkPlan(header: ImageHeader, maxPixels: number): void {
   if (!plan.ok) throw new ImageDecodeError(plan.reason)
 }
 
-/** Each box's size in stored orientation, largest first (each variant is made from the previous one). */
+/** Each box's size in stored orientation, largest first (the decode is planned for the first). */
 function targetSizes(header: ImageHeader, boxes: readonly VariantBox[]): { name: string; size: Size; formats: VariantBox['formats'] }[] {
   const displayed = displayedSize(header)
   const stored = (s: Size): Size => (header.orientation >= 5 ? { width: s.height, height: s.width } : s)
