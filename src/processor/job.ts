@@ -115,7 +115,7 @@ async function readOriginal(store: Store, image: ImageRow): Promise<Uint8Array |
   return CHECKSUM_MISMATCH
 }
 
-/** Decode, colour, resize cascade, orient, encode: see render.ts. */
+/** Decode, colour, resize to every variant, orient, encode: see render.ts. */
 function render(original: Uint8Array, presets: Preset[], imageId: string): AsyncGenerator<RenderedVariant> {
   return renderVariants(original, presets, { maxPixels: MAX_PIXELS, onColourFallback: (reason) => log.warn('colour.fallback', { imageId, reason }) })
 }
