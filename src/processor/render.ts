@@ -74,13 +74,13 @@ const JPEG_QUALITY = 82
 const WEBP = { quality: 80, method: 4 }
 /**
  * AVIF: libaom speed 7 (sharp's effort 2): sharp's bytes for its butteraugli, in under 2x its time;
- * speeds 8 and 9 lose 13-15% butteraugli (docs/formats.md). By size, measured on the same pixels
- * as sharp's encoder (npm run bench): at the same q, Debian's libaom 3.6 scores better than sharp's
- * q60 on small frames and spends more bytes for it, so smaller variants take a lower q (q57 below
- * 1 MP); thumbnails (under 0.1 MP) also take speed 6, which costs ~30 ms there and reaches sharp's
- * score at ~0.9x its bytes (codec/jpeg/check-avif.mjs).
+ * speeds 8 and 9 lose 13-15% butteraugli (docs/formats.md). Quality by size, measured on the same
+ * pixels as sharp's encoder (npm run bench): at the same q, Debian's libaom 3.6 scores better than
+ * sharp's q60 on small frames and spends more bytes for it, so variants below 1 MP take q57.
+ * (Speed 6 for thumbnails was tried: at 200x133 butteraugli's max-norm moves by ±15% between
+ * neighbouring q, too noisy to tune on, and it lost PSNR against sharp's file.)
  */
-const AVIF = (pixels: number) => (pixels >= 1_000_000 ? { quality: 60, speed: 7 } : pixels >= 100_000 ? { quality: 57, speed: 7 } : { quality: 52, speed: 6 })
+const AVIF = (pixels: number) => (pixels >= 1_000_000 ? { quality: 60, speed: 7 } : { quality: 57, speed: 7 })
 
 let codec: Promise<Codec> | undefined
 // One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
