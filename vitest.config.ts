@@ -36,7 +36,14 @@ export default defineConfig(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           // A short live-status stream, so the timeout path is tested in seconds.
-          bindings: { TEST_MIGRATIONS: migrations, FIXTURE_INDEX: fixtures.index, EVENTS_MAX_SECONDS: '3' },
+          // The signing keys are secrets (never in wrangler.toml): fixed ones for tests.
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            FIXTURE_INDEX: fixtures.index,
+            EVENTS_MAX_SECONDS: '3',
+            URL_SIGNING_KEY: 'test-signing-key-current-0123456789abcdef',
+            URL_SIGNING_KEY_PREVIOUS: 'test-signing-key-previous-0123456789abcdef',
+          },
           dataBlobBindings: { FIXTURES: fixtures.blob },
         },
       }),

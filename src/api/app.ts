@@ -11,7 +11,9 @@ import { registerContract, response } from './contract'
 import { cors } from './cors'
 import type { AppEnv } from './env'
 import { requestLog } from './log'
+import { createDirectUpload } from './routes/create-direct-upload'
 import { deleteImage } from './routes/delete-image'
+import { directUpload } from './routes/direct-upload'
 import { files } from './routes/files'
 import { getImage } from './routes/get-image'
 import { imageEvents } from './routes/image-events'
@@ -47,6 +49,8 @@ export function createApp() {
   // One chain, so `AppType` carries every route's types for `hc<AppType>`: add routes as `.route('/', x)` lines.
   const routes = app
     .route('/', upload)
+    .route('/', createDirectUpload)
+    .route('/', directUpload)
     .route('/', getImage)
     .route('/', listImages)
     .route('/', deleteImage)

@@ -58,9 +58,11 @@ const problemResponse = (description: string, ...extra: HeaderName[]) => ({
 const RESPONSES = {
   BadRequest: problemResponse('Malformed parameter, header or form (see `detail`).'),
   Unauthorized: problemResponse('Missing, malformed, unknown or revoked token.', 'WWW-Authenticate'),
+  Forbidden: problemResponse("A private image's file without a valid signature: `exp` and `sig` missing, malformed, expired or not ours."),
   NotFound: problemResponse('No such resource (or not yours).'),
+  Gone: problemResponse('The direct-upload URL was already used, or it expired.'),
   MethodNotAllowed: problemResponse('The path exists, but not with this method; `Allow` lists the methods it accepts.', 'Allow'),
-  Conflict: problemResponse('A request with the same Idempotency-Key is still running; retry after `Retry-After` seconds.', 'Retry-After'),
+  Conflict: problemResponse('A request with the same Idempotency-Key (or the same direct-upload URL) is still running; retry after `Retry-After` seconds.', 'Retry-After'),
   PayloadTooLarge: problemResponse('File over the size limit.'),
   UnsupportedMediaType: problemResponse('Not multipart/form-data, or the file is not a JPEG or PNG.'),
   RangeNotSatisfiable: problemResponse('The range lies outside the file; `Content-Range` gives its size.', 'Content-Range'),

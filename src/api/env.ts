@@ -7,6 +7,7 @@ export interface AppEnv {
   Variables: {
     config: Config
     store: Store
+    /** Set by requireUser (always) or optionalUser (when a token was sent). */
     userId: string
   }
 }

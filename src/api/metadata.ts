@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { PRESETS } from '../formats/presets'
 import { FORMAT_NAMES, FORMATS, MIME_TYPES, UPLOAD_MIME_TYPES, type FormatName } from '../formats/registry'
+import type { DirectUploadRow } from '../store/d1/direct-uploads'
 import { STATUSES, type ImageWithVariants } from '../store/d1/images'
 
 export const StatusSchema = z.enum(STATUSES).openapi({ description: 'draft: stored, not yet queued; processing; completed; failed (see `error`).' })
@@ -38,6 +39,9 @@ export const ImageSchema = z
     width: z.number().int().openapi({ description: 'Displayed width (EXIF orientation applied).' }),
     height: z.number().int(),
     fileName: z.string().nullable().optional().openapi({ description: 'Owner-only, like `userId`: the name the file was uploaded with.' }),
+    private: z.boolean().openapi({ description: 'A private image is shown only to its owner, and its file URLs are signed (`exp`, `sig`): they stop working at `urlsExpireAt`; read the metadata again for fresh ones.' }),
+    urlsExpireAt: z.string().datetime().nullable().openapi({ description: 'When the signed URLs of a private image expire; null for a public image (its URLs never expire).' }),
+    metadata: z.record(z.string(), z.unknown()).nullable().optional().openapi({ description: 'Owner-only: the custom metadata given at upload (a JSON object, at most 1024 bytes).' }),
     contentType: z.enum(UPLOAD_MIME_TYPES),
     bytes: z.number().int(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -52,17 +56,48 @@ export const ImageSchema = z
 
 export type ImageMetadata = z.infer<typeof ImageSchema>
 
+export const DraftSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The id the image will have.' }),
+    status: z.literal('draft'),
+    private: z.boolean(),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    createdAt: z.string().datetime(),
+    expiresAt: z.string().datetime().openapi({ description: 'When the upload URL stops working.' }),
+  })
+  .openapi('Draft', { description: 'A direct upload not yet used, as its owner sees it.' })
+
+export type DraftMetadata = z.infer<typeof DraftSchema>
+
+export const toDraft = (row: DirectUploadRow): DraftMetadata => ({
+  id: row.id,
+  status: 'draft',
+  private: row.private,
+  metadata: row.metadata ?? null,
+  createdAt: new Date(row.createdAt).toISOString(),
+  expiresAt: new Date(row.expiresAt).toISOString(),
+})
+
 const presetOrder = (name: string) => PRESETS.findIndex((p) => p.name === name)
 const formatOrder = (name: string) => FORMATS[name as FormatName]?.preference ?? 99
 const attr = (v: string | number) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
 
+export type Audience = 'owner' | 'public'
+
+/** How a path of this service becomes a URL: the base in front and, for a private image, a signature behind. */
+export interface Links {
+  url(path: string): string
+  /** When the URLs stop working (signed ones); null if never. */
+  expiresAt: number | null
+}
+
 /**
  * The metadata of an image. `audience: 'public'` (reads by id, which anyone holding the id may do)
- * leaves out what only the owner should see: who owns it (which would link their images) and the
- * uploaded file name.
+ * leaves out what only the owner should see: who owns it (which would link their images), the
+ * uploaded file name and the custom metadata.
  */
-export function toMetadata({ image, variants, files }: ImageWithVariants, baseUrl: string, audience: 'owner' | 'public'): ImageMetadata {
-  const fileUrl = (key: string) => `${baseUrl}/files/${key}`
+export function toMetadata({ image, variants, files }: ImageWithVariants, links: Links, audience: Audience): ImageMetadata {
+  const fileUrl = (key: string) => links.url(`/files/${key}`)
   const filesOf = Map.groupBy(files, (f) => f.variantId)
   const shown = [...variants]
     .sort((a, b) => presetOrder(a.name) - presetOrder(b.name))
@@ -72,7 +107,7 @@ export function toMetadata({ image, variants, files }: ImageWithVariants, baseUr
         id: v.id,
         name: v.name,
         url: made ? fileUrl(v.imagePath!) : null,
-        bestUrl: made ? `${baseUrl}/images/${image.id}/variants/${v.name}` : null,
+        bestUrl: made ? links.url(`/images/${image.id}/variants/${v.name}`) : null,
         files: made
           ? (filesOf.get(v.id) ?? [])
               .sort((a, b) => formatOrder(a.format) - formatOrder(b.format))
@@ -87,8 +122,10 @@ export function toMetadata({ image, variants, files }: ImageWithVariants, baseUr
     })
   return {
     id: image.id,
-    ...(audience === 'owner' ? { userId: image.userId, fileName: image.fileName } : {}),
+    ...(audience === 'owner' ? { userId: image.userId, fileName: image.fileName, metadata: image.metadata ?? null } : {}),
     status: image.status,
+    private: image.private,
+    urlsExpireAt: links.expiresAt === null ? null : new Date(links.expiresAt).toISOString(),
     url: fileUrl(image.imagePath),
     width: image.width,
     height: image.height,

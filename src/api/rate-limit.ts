@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { log } from '../lib/log'
 import { ProblemError } from '../lib/problem'
@@ -20,7 +21,12 @@ export const uploadRateKey = (userId: string) => `upload:${userId}`
  * since an unmetered flood is what the limit exists to stop.
  */
 export const uploadRateLimit = createMiddleware<AppEnv>(async (c, next) => {
-  const userId = c.get('userId')
+  await checkUploadRate(c, c.get('userId'))
+  await next()
+})
+
+/** The same limit for an upload on someone's behalf (a direct-upload URL counts against its owner). */
+export async function checkUploadRate(c: Context<AppEnv>, userId: string): Promise<void> {
   let allowed: boolean
   try {
     allowed = (await c.env.UPLOAD_RATE_LIMITER.limit({ key: uploadRateKey(userId) })).success
@@ -34,5 +40,4 @@ export const uploadRateLimit = createMiddleware<AppEnv>(async (c, next) => {
       'retry-after': String(RETRY_AFTER_SECONDS),
     })
   }
-  await next()
-})
+}

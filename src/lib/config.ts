@@ -4,6 +4,7 @@
  * request loudly (500, logged with the variable's name) instead of running on a silent default.
  */
 import { z } from 'zod'
+import type { SigningKeys } from './signature'
 
 /** The most an upload may be: the processor's memory plan counts the original at this size (docs/memory-plan.md). */
 export const UPLOAD_BYTES_CEILING = 5 * 1024 * 1024
@@ -29,6 +30,10 @@ const Vars = z.object({
   REPAIR_AFTER_SECONDS: positiveInt(),
   EVENTS_MAX_SECONDS: positiveInt(3600),
   CORS_ALLOWED_ORIGINS: z.string(),
+  SIGNED_URL_SECONDS: positiveInt(7 * 24 * 3600),
+  // Secrets (`wrangler secret put`; locally `.dev.vars`, which `npm start` writes once).
+  URL_SIGNING_KEY: z.string({ error: 'is not set (a secret: `wrangler secret put URL_SIGNING_KEY`)' }).min(32, 'must be at least 32 characters'),
+  URL_SIGNING_KEY_PREVIOUS: z.union([z.literal(''), z.string().min(32, 'must be at least 32 characters')]).optional(),
   UPLOAD_RATE_LIMITER: z.custom<RateLimit>((v) => typeof (v as RateLimit | undefined)?.limit === 'function', 'the rate-limit binding is missing'),
 })
 
@@ -40,6 +45,10 @@ export interface Config {
   eventsMaxMs: number
   /** Origins allowed to call the API from a browser (CORS); `*` allows any. Empty: none. */
   corsAllowedOrigins: string[]
+  /** Keys of private images' signed URLs: the current one signs, both verify. */
+  signingKeys: SigningKeys
+  /** How long a signed URL in the owner's metadata stays valid. */
+  signedUrlSeconds: number
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +70,8 @@ export function readConfig(env: object): Config {
     repairAfterMs: v.REPAIR_AFTER_SECONDS * 1000,
     eventsMaxMs: v.EVENTS_MAX_SECONDS * 1000,
     corsAllowedOrigins: parseOrigins(v.CORS_ALLOWED_ORIGINS),
+    signingKeys: { current: v.URL_SIGNING_KEY, previous: v.URL_SIGNING_KEY_PREVIOUS || null },
+    signedUrlSeconds: v.SIGNED_URL_SECONDS,
   }
   cache.set(env, config)
   return config

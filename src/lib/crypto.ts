@@ -17,3 +17,17 @@ export function fromBase64url(raw: string): string | null {
     return null
   }
 }
+
+/** Bytes as base64url without padding, and back (`null` unless it is canonical base64url). */
+export const toBase64urlBytes = (bytes: Uint8Array) => toBase64url(String.fromCharCode(...bytes))
+export function fromBase64urlBytes(raw: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(raw)) return null
+  const text = fromBase64url(raw)
+  if (text === null) return null
+  const bytes = Uint8Array.from(text, (ch) => ch.charCodeAt(0))
+  // One byte string per value: anything else (stray low bits) is not what we signed.
+  return toBase64urlBytes(bytes) === raw ? bytes : null
+}
+
+/** A random secret of `bytes` bytes, base64url. */
+export const randomSecret = (bytes = 32) => toBase64urlBytes(crypto.getRandomValues(new Uint8Array(bytes)))

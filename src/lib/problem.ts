@@ -14,6 +14,10 @@ export interface Problem {
 export const PROBLEM_KINDS = {
   'bad-request': { title: 'Bad request', explanation: 'A parameter, header or the form is malformed: an id longer than 64 characters, a page size outside 1..100, a cursor this API did not return, an invalid Idempotency-Key, or a multipart body without exactly one `file`. Fix the request; retrying it unchanged fails again.' },
   unauthorized: { title: 'Unauthorized', explanation: 'The operation needs `Authorization: Bearer <token>`, and the token was missing, malformed, unknown or revoked. Ask the operator for a token (`npm run user:create`).' },
+  forbidden: { title: 'Forbidden', explanation: "The file belongs to a private image and needs a signed URL: `exp` and `sig` query parameters from the owner's image metadata. The signature was missing, malformed, expired or made for another path or key. Read the image metadata again (as its owner) for fresh URLs." },
+  'upload-url-used': { title: 'Upload URL already used', explanation: 'A direct-upload URL takes exactly one image. Ask the owner for a new one (`POST /images/direct-uploads`).' },
+  'upload-url-expired': { title: 'Upload URL expired', explanation: 'A direct-upload URL works until its `expiresAt` (2 minutes to 6 hours after it was made). Ask the owner for a new one.' },
+  'upload-url-in-use': { title: 'Upload URL in use', explanation: 'Another upload through this direct-upload URL is still running. If it fails, the URL can be used again: retry after `Retry-After` seconds.' },
   'not-found': { title: 'Not found', explanation: "No such image, file or route. Someone else's image answers this too, so ids are never confirmed. A variant file appears once the variant is made: follow the URLs in the image metadata." },
   'method-not-allowed': { title: 'Method not allowed', explanation: 'The path exists, but not with this method. The `Allow` header lists the methods it accepts.' },
   'payload-too-large': { title: 'Payload too large', explanation: 'The uploaded file is over the size limit (5 MB unless configured otherwise). Nothing was stored.' },

@@ -77,7 +77,7 @@ export async function makeVariants(store: Store, imageId: string, items: Deliver
       if (next.done) break
       const made = next.value
       const { variant, msgs } = pending.get(made.name)!
-      const files = await step('Storing the variant', () => storeVariant(store, imageId, made))
+      const files = await step('Storing the variant', () => storeVariant(store, found.image, made))
       const outcome = await step('Recording the variant', () => recordVariant(store, imageId, variant.id, { width: made.width, height: made.height, files }))
       await discardIfSuperseded(store, imageId, files, outcome)
       msgs.forEach(ack)
@@ -121,12 +121,13 @@ function render(original: Uint8Array, presets: Preset[], imageId: string): Async
 }
 
 /** Step: every format's file under its content-hashed key; the fallback first. */
-async function storeVariant(store: Store, imageId: string, made: RenderedVariant): Promise<MadeVariant['files']> {
+async function storeVariant(store: Store, image: ImageRow, made: RenderedVariant): Promise<MadeVariant['files']> {
+  const imageId = image.id
   const stored: MadeFile[] = []
   for (const file of made.files) {
     const sha256 = await sha256Hex(file.bytes)
     const key = fileKey(imageId, made.name, made.width, made.height, sha256, file.format)
-    await putFile(store, key, file.bytes, { sha256, format: file.format, imageId })
+    await putFile(store, key, file.bytes, { sha256, format: file.format, imageId, private: image.private })
     stored.push({ format: file.format, imagePath: key, bytes: file.bytes.byteLength, sha256 })
   }
   return stored as MadeVariant['files']

@@ -6,6 +6,7 @@
 import { readConfig } from '../lib/config'
 import { log } from '../lib/log'
 import { openStore } from '../store'
+import { purgeDirectUploads } from '../store/d1/direct-uploads'
 import { purgeExpiredKeys } from '../store/d1/idempotency'
 import { sweepOrphans, type SweepReport } from './orphans'
 import { repairStuck, type RepairReport } from './repair'
@@ -14,6 +15,8 @@ export interface CronReport {
   stuck?: RepairReport
   orphans?: SweepReport
   expiredIdempotencyKeys?: number
+  /** Direct uploads expired (never used) or used, a day on: drafts end here. */
+  spentDirectUploads?: number
 }
 
 export async function runRepairCron(env: Env, now = Date.now()): Promise<CronReport> {
@@ -32,6 +35,7 @@ export async function runRepairCron(env: Env, now = Date.now()): Promise<CronRep
   await step('stuck', () => repairStuck(store, config.repairAfterMs, now))
   await step('orphans', () => sweepOrphans(store, now))
   await step('expiredIdempotencyKeys', () => purgeExpiredKeys(store, now))
+  await step('spentDirectUploads', () => purgeDirectUploads(store, now))
   if (errors.length > 0) throw new AggregateError(errors, `${errors.length} repair step(s) failed`)
   return report
 }

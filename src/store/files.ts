@@ -49,13 +49,22 @@ export const quarantineKey = (key: string) => key.replace('/', '/quarantine/')
 export const imageIdOfKey = (key: string) => /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\//.exec(key)?.[1] ?? null
 
 /** Stores an immutable file; R2 verifies the SHA-256 we computed. */
-export async function putFile(store: Store, key: string, body: ReadableStream | Uint8Array, file: { sha256: string; format: FormatName; imageId: string }): Promise<void> {
+export async function putFile(
+  store: Store,
+  key: string,
+  body: ReadableStream | Uint8Array,
+  file: { sha256: string; format: FormatName; imageId: string; private: boolean },
+): Promise<void> {
   await store.bucket.put(key, body, {
     sha256: file.sha256,
     httpMetadata: { contentType: FORMATS[file.format].mimeType, cacheControl: IMMUTABLE },
-    customMetadata: { sha256: file.sha256, imageId: file.imageId },
+    // `private` travels with the object, so delivery can refuse an unsigned read without asking D1.
+    customMetadata: { sha256: file.sha256, imageId: file.imageId, ...(file.private ? { private: '1' } : {}) },
   })
 }
+
+/** Whether a stored object belongs to a private image (only signed URLs may serve it). */
+export const isPrivateObject = (object: R2Object) => object.customMetadata?.private === '1'
 
 export const getFile = (store: Store, key: string, range?: { offset: number; length: number }) =>
   store.bucket.get(key, range ? { range } : undefined)

@@ -10,13 +10,22 @@ import { displayedSize, type ImageHeader } from '../formats/header'
 import { fitWithin, outputFormat, PRESETS } from '../formats/presets'
 import { FORMATS } from '../formats/registry'
 import { newId } from '../lib/crypto'
+import type { CustomMetadata } from '../lib/custom-metadata'
 import { log } from '../lib/log'
 import { ProblemError } from '../lib/problem'
 import type { Store } from '../store'
-import { imageExists, insertImage, markQueued, type IdempotencyClaim, type ImageRow, type VariantRow } from '../store/d1/images'
+import { imageExists, insertImage, markQueued, type ImageRow, type UploadLinks, type VariantRow } from '../store/d1/images'
 import { deleteLeftover, fileKey, getFile, putFile } from '../store/files'
 import { enqueueVariants } from '../store/queue'
 import { releaseStaged, type StagedUpload } from './stage'
+
+/** What the uploader says about the file, besides its bytes. */
+export interface UploadDetails {
+  fileName: string | null
+  /** Files only through signed URLs. */
+  private: boolean
+  metadata: CustomMetadata | null
+}
 
 export interface CommittedUpload {
   image: ImageRow
@@ -30,9 +39,10 @@ export async function commitUpload(
   userId: string,
   staged: StagedUpload,
   header: ImageHeader,
-  fileName: string | null,
-  claim: IdempotencyClaim | null,
+  details: UploadDetails,
+  links: UploadLinks,
 ): Promise<CommittedUpload> {
+  const { fileName } = details
   const id = staged.imageId
   const { sha256 } = staged
   const shown = displayedSize(header)
@@ -44,7 +54,7 @@ export async function commitUpload(
     // Only the file's bytes: the staging object may carry zero padding after them.
     const source = await getFile(store, staged.key, { offset: 0, length: staged.bytes })
     if (!source) throw new Error('the staging object is gone')
-    await putFile(store, key, source.body, { sha256, format: header.format, imageId: id })
+    await putFile(store, key, source.body, { sha256, format: header.format, imageId: id, private: details.private })
   } catch (err) {
     log.error('upload.r2_put_failed', { imageId: id, error: String(err) })
     await releaseStaged(store, staged)
@@ -64,6 +74,8 @@ export async function commitUpload(
     sha256,
     orientation: header.orientation,
     error: null,
+    private: details.private,
+    metadata: details.metadata,
     createdAt: now,
     updatedAt: now,
   }
@@ -84,7 +96,7 @@ export async function commitUpload(
   }))
 
   try {
-    await insertImage(store, image, variants, claim)
+    await insertImage(store, image, variants, links)
   } catch (err) {
     // A timeout can hide a commit: only a row that is surely absent lets the object go.
     const committed = await imageExists(store, id)

@@ -10,8 +10,17 @@ const MULTIPART_OVERHEAD = 64 * 1024
  * EXIF and ICC segments before its frame header, and a PNG's chunks before IDAT.
  */
 export const SNIFF_PREFIX_BYTES = 256 * 1024
-/** A text field (fileName) is a label cut to 255 characters: more than this is read past, not kept. */
+/** A text field is small (a name cut to 255 characters, 1 KB of metadata): more than this is read past, not kept. */
 const MAX_FIELD_BYTES = 2 * 1024
+
+/** The text fields an upload form may carry next to `file`, before or after it; others are read past. */
+export const TEXT_FIELDS = ['fileName', 'metadata', 'private'] as const
+export type TextField = (typeof TEXT_FIELDS)[number]
+/** A text field's value, and whether it was longer than MAX_FIELD_BYTES (then cut). */
+export interface FieldValue {
+  value: string
+  truncated: boolean
+}
 
 /**
  * An upload form being read: the fields before `file`, the first bytes of
@@ -30,6 +39,8 @@ export interface UploadForm {
   rest(): AsyncGenerator<Uint8Array, void, undefined>
   /** The display name, from a fileName field (before or after the file) or the part's filename; read `rest()` first. */
   fileName(): string | null
+  /** A text field (before or after the file), null if absent; read `rest()` first. */
+  field(name: Exclude<TextField, 'fileName'>): FieldValue | null
   /** Calls `see` with every byte of the file, in order, as it is read (the head at once). */
   tap(see: (chunk: Uint8Array) => void): void
   /** Stops reading the body (a refused upload). */
@@ -95,11 +106,13 @@ async function parsing<T>(step: Promise<T>): Promise<T> {
   }
 }
 
-async function readField(reader: MultipartReader): Promise<string> {
+async function readField(reader: MultipartReader): Promise<FieldValue> {
   const chunks: Uint8Array[] = []
   let size = 0
+  let truncated = false
   for (let c = await parsing(reader.readChunk()); c; c = await parsing(reader.readChunk())) {
     const kept = c.subarray(0, MAX_FIELD_BYTES - size)
+    if (kept.byteLength < c.byteLength) truncated = true
     size += kept.byteLength
     if (kept.byteLength > 0) chunks.push(kept.slice())
   }
@@ -109,8 +122,10 @@ async function readField(reader: MultipartReader): Promise<string> {
     all.set(c, at)
     at += c.byteLength
   }
-  return new TextDecoder().decode(all)
+  return { value: new TextDecoder().decode(all), truncated }
 }
+
+const isTextField = (name: string | null): name is TextField => (TEXT_FIELDS as readonly (string | null)[]).includes(name)
 
 /**
  * Reads the form up to the file part and the file's first bytes; the rest is
@@ -130,11 +145,11 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
   if (!req.body) throw badForm('The `file` field is missing.')
   const reader = new MultipartReader(req.body, boundary, { maxBodyBytes: limit, tooLarge: () => tooLarge(maxFileBytes) })
 
-  let namedField: string | null = null
+  const fields = new Map<TextField, FieldValue>()
   let part = await parsing(reader.nextPart())
   for (; part && part.name !== 'file'; part = await parsing(reader.nextPart())) {
     const value = await readField(reader)
-    if (part.name === 'fileName') namedField = value
+    if (isTextField(part.name)) fields.set(part.name, value)
   }
   if (!part) throw badForm('The `file` field is missing.')
   if (part.filename === null) throw badForm('The `file` field must be a file, not text.')
@@ -177,11 +192,11 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
         yield c
       }
     }
-    // The fields after the file: a second file is refused, a fileName is kept.
+    // The fields after the file: a second file is refused, the text fields are kept.
     for (let p = await parsing(reader.nextPart()); p; p = await parsing(reader.nextPart())) {
       if (p.name === 'file') throw badForm('Send exactly one `file` per upload.')
       const value = await readField(reader)
-      if (p.name === 'fileName') namedField = value
+      if (isTextField(p.name)) fields.set(p.name, value)
     }
     restRead = true
   }
@@ -192,7 +207,11 @@ export async function openUploadForm(req: Request, maxFileBytes: number): Promis
     rest,
     fileName() {
       if (!restRead) throw new Error('fileName() before the form was read')
-      return cleanFileName(namedField ?? partName)
+      return cleanFileName(fields.get('fileName')?.value ?? partName)
+    },
+    field(name) {
+      if (!restRead) throw new Error('field() before the form was read')
+      return fields.get(name) ?? null
     },
     tap(see) {
       see(head)

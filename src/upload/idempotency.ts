@@ -39,6 +39,9 @@ export interface IdempotentUpload {
   /** SHA-256 (hex) of the file. */
   sha256: string
   fileName: string | null
+  /** Privacy and custom metadata: part of what was asked. */
+  private: boolean
+  metadata: unknown
 }
 
 /** The key from the header, or null when absent; a malformed key is a 400. */
@@ -50,8 +53,10 @@ export function readIdempotencyKey(header: string | undefined): string | null {
 }
 
 /** What the request asked for: the same key must always ask for the same thing. */
-export async function uploadFingerprint(fileSha256: string, fileName: string | null): Promise<string> {
-  return sha256Hex(JSON.stringify([fileSha256, fileName]))
+export async function uploadFingerprint(fileSha256: string, fileName: string | null, isPrivate = false, metadata: unknown = null): Promise<string> {
+  // A public upload without metadata keeps the fingerprint it had before those existed.
+  const extra = isPrivate || metadata !== null ? [isPrivate, metadata] : []
+  return sha256Hex(JSON.stringify([fileSha256, fileName, ...extra]))
 }
 
 const ANSWER_STATUS = 202
@@ -71,7 +76,7 @@ export async function idempotentUpload<T>(
   if (key === null) return { ...(await store(null)), replayed: false }
 
   const { userId } = request
-  const fingerprint = await uploadFingerprint(request.sha256, request.fileName)
+  const fingerprint = await uploadFingerprint(request.sha256, request.fileName, request.private, request.metadata)
   const claim: IdempotencyClaim = { userId, key, claim: newId() }
   const now = Date.now()
 
@@ -81,7 +86,8 @@ export async function idempotentUpload<T>(
     if (row.fingerprint !== fingerprint) {
       throw new ProblemError(422, 'idempotency-key-reused', 'This Idempotency-Key was already used for a different upload; use a new key for a new upload.')
     }
-    if (row.responseStatus === ANSWER_STATUS && row.responseBody !== null) {
+    // A private image's first answer holds signed URLs that expire: its replay is rebuilt, freshly signed.
+    if (row.responseStatus === ANSWER_STATUS && row.responseBody !== null && !request.private) {
       const body = JSON.parse(row.responseBody) as T & { id: string }
       return { body, location: `/images/${body.id}`, replayed: true }
     }

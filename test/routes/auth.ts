@@ -157,13 +157,21 @@ async function readable(res: Response) {
 }
 
 /**
+ * A public read that shows its owner more (owner-only fields of an image): `strip` takes a body
+ * (text) to what anyone may see, so the owner's answer must be the public one plus those fields.
+ */
+export interface OwnerView {
+  strip: (body: string) => unknown
+}
+
+/**
  * Registers the tests of a public route: it answers without a token, and the same to anyone
  * (the owner, another user, a revoked or malformed token), and what it answers carries no
  * owner-only data. `create` should leave the resource in a steady state (an event stream of a
  * finished image ends by itself). `volatile` names headers that may differ between two reads
  * (an edge-cache hit adds some).
  */
-export function isPublic(route: RouteUnderTest & { status?: number; volatile?: string[] }) {
+export function isPublic(route: RouteUnderTest & { status?: number; volatile?: string[]; ownerView?: OwnerView }) {
   let owner: User
   let target: string
   let otherImage: string
@@ -189,16 +197,30 @@ export function isPublic(route: RouteUnderTest & { status?: number; volatile?: s
     const anonymous = await readable(await call(route.request({}, target)))
     expect(anonymous.status).toBe(route.status ?? 200)
     expect(anonymous.headers).not.toMatch(/www-authenticate/i)
+    if (route.ownerView) {
+      // Another user's valid token reads what anyone reads; a token that is not valid is refused, never read as anonymous.
+      expect(stable(await readable(await call(route.request(bearer(stranger.token), target))))).toEqual(stable(anonymous))
+      for (const headers of [bearer(revoked.token), bearer(unknownToken()), { authorization: 'Basic x' }]) {
+        await expectUnauthorized(await call(route.request(headers, target)), /Bearer|unknown or revoked/)
+      }
+      const mine = await readable(await call(route.request(bearer(owner.token), target)))
+      expect(mine.status).toBe(anonymous.status)
+      expect(route.ownerView.strip(mine.body)).toEqual(route.ownerView.strip(anonymous.body))
+      expect(mine.body).not.toEqual(anonymous.body)
+      return
+    }
     for (const headers of [bearer(owner.token), bearer(stranger.token), bearer(revoked.token), bearer(unknownToken()), { authorization: 'Basic x' }]) {
       expect(stable(await readable(await call(route.request(headers, target)))), headers.authorization).toEqual(stable(anonymous))
     }
   })
 
   it("never carries owner-only data: the owner's token, its hash, name or other images", async () => {
-    const answer = await readable(await call(route.request(bearer(owner.token), target)))
+    const answer = await readable(await call(route.request(route.ownerView ? {} : bearer(owner.token), target)))
     const text = `${answer.headers}\n${answer.body}`
     const name = (await env.DB.prepare('SELECT name FROM users WHERE id = ?').bind(owner.userId).first<string>('name'))!
     for (const secret of [owner.token, owner.token.slice(4), await sha256Hex(owner.token), name]) expect(text).not.toContain(secret)
     expect(text).not.toContain(otherImage)
+    // Read anonymously, an answer that shows its owner more does not even say who that is.
+    if (route.ownerView) expect(text).not.toContain(owner.userId)
   })
 }

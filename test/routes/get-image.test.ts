@@ -20,7 +20,7 @@ describe('happy path', () => {
     expect(res.headers.get('cache-control')).toBe('no-store')
     const body = await res.json<any>()
     // The owner's answer plus who owns it and the file name; a public read leaves those out.
-    const { userId, fileName, ...shared } = created
+    const { userId, fileName, metadata, ...shared } = created
     expect([typeof userId, fileName]).toEqual(['string', 'a.png'])
     expect(body).toEqual(shared)
     expect(body.url).toMatch(/^https:\/\/images\.test\/files\//)
@@ -54,6 +54,12 @@ describe('security', () => {
       const { id } = await (await call(uploadRequest(owner.token, fixture('pngsuite/basn2c08.png')))).json<any>()
       await runQueue(queue.take())
       return id
+    },
+    ownerView: {
+      strip: (body) => {
+        const { userId, fileName, metadata, ...shared } = JSON.parse(body)
+        return shared
+      },
     },
   })
 })

@@ -33,9 +33,10 @@ describe('happy path', () => {
     expect(page.items.map((i: any) => i.id)).toEqual(mine.map((i) => i.id).reverse())
     for (const item of page.items) {
       expect(item.userId).toBe(dana.userId)
-      const { userId, fileName, ...shared } = item
+      const { userId, fileName, metadata, ...shared } = item
       expect(typeof userId).toBe('string')
       expect(fileName === null || typeof fileName === 'string').toBe(true)
+      expect(metadata).toBeNull()
       expect(shared).toEqual(await (await call(`/images/${item.id}`)).json())
       expect(item.variants.map((v: any) => v.status)).toEqual(['completed', 'completed', 'completed'])
     }

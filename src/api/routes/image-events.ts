@@ -2,9 +2,9 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import { streamSSE } from 'hono/streaming'
 import { ProblemError } from '../../lib/problem'
 import { loadImage } from '../../store/d1/images'
-import { baseUrl } from '../base-url'
+import { optionalUser } from '../auth'
+import { describeImage } from '../describe'
 import type { AppEnv } from '../env'
-import { toMetadata } from '../metadata'
 import { CORS_HEADERS, headers, response } from '../contract'
 
 /** How often the stream looks at D1 (how long a stream may stay open is `EVENTS_MAX_SECONDS`). */
@@ -22,8 +22,11 @@ const route = createRoute({
     'The stream ends after the event in which `status` is `completed` or `failed`.',
     'A stream lasts at most `EVENTS_MAX_SECONDS` (default 60 s): it then sends `event: timeout` with `{ "poll": "/images/{id}" }` and ends;',
     'the client should poll that URL (or reconnect). `event: gone` means the image was deleted meanwhile.',
+    "A private image's stream answers only its owner (a token in `Authorization`, so from `fetch`, not `EventSource`); its URLs are signed afresh in every event.",
   ].join(' '),
-  security: [],
+  // Optional: anonymous (`{}`) or the owner's token.
+  security: [{ bearer: [] }, {} as Record<string, string[]>],
+  middleware: [optionalUser] as const,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: {
     200: {
@@ -32,6 +35,7 @@ const route = createRoute({
       content: { 'text/event-stream': { schema: z.string().openapi({ example: 'event: image\ndata: {"id":"…","status":"processing",…}\n\n' }) } },
     },
     400: response('BadRequest'),
+    401: response('Unauthorized'),
     404: response('NotFound'),
     500: response('InternalError'),
   },
@@ -42,12 +46,13 @@ const route = createRoute({
 export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const { id } = c.req.valid('param')
   const store = c.get('store')
-  const base = baseUrl(c)
   const found = await loadImage(store, id)
-  if (!found) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
+  const owner = found !== null && c.get('userId') === found.image.userId
+  if (!found || (found.image.private && !owner)) throw new ProblemError(404, 'not-found', `No image with id ${id}.`)
+  const audience = owner ? 'owner' : 'public'
   const res = streamSSE(c, async (stream) => {
     const until = Date.now() + c.get('config').eventsMaxMs
-    let current = toMetadata(found, base, 'public')
+    let current = await describeImage(c, found, audience)
     let sent = ''
     for (;;) {
       const data = JSON.stringify(current)
@@ -67,7 +72,7 @@ export const imageEvents = new OpenAPIHono<AppEnv>().openapi(route, async (c) =>
         await stream.writeSSE({ event: 'gone', data: JSON.stringify({ id }) })
         return
       }
-      current = toMetadata(next, base, 'public')
+      current = await describeImage(c, next, audience)
     }
   })
   // streamSSE sets `no-cache`; a status stream must not be stored at all.

@@ -3,9 +3,9 @@ import { fromBase64url, toBase64url } from '../../lib/crypto'
 import { ProblemError } from '../../lib/problem'
 import { listImages as listPage, type PageCursor } from '../../store/d1/images'
 import { requireUser } from '../auth'
-import { baseUrl } from '../base-url'
 import type { AppEnv } from '../env'
-import { ImageSchema, toMetadata } from '../metadata'
+import { describeImage } from '../describe'
+import { ImageSchema } from '../metadata'
 import { CORS_HEADERS, headers, response } from '../contract'
 
 export const DEFAULT_PAGE = 20
@@ -62,8 +62,8 @@ export const listImages = new OpenAPIHono<AppEnv>().openapi(route, async (c) => 
   if (cursor !== undefined && !after) throw new ProblemError(400, 'bad-request', 'The cursor is not one this API returned.')
 
   const page = await listPage(c.get('store'), c.get('userId'), limit, after)
-  const base = baseUrl(c)
   const last = page.items.at(-1)?.image
   const nextCursor = page.more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null
-  return c.json({ items: page.items.map((item) => toMetadata(item, base, 'owner')), nextCursor }, 200, { 'cache-control': 'private, no-store' })
+  const items = await Promise.all(page.items.map((item) => describeImage(c, item, 'owner')))
+  return c.json({ items, nextCursor }, 200, { 'cache-control': 'private, no-store' })
 })

@@ -1,6 +1,7 @@
 /** Images and their variant rows in D1: the upload's insert, reads by id and by page, and deletion. */
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
 import type { Store } from '..'
+import { markDirectUploadUsed } from './direct-uploads'
 import { idempotencyKeys, imageVariants, images, variantFiles, type ImageRow, type VariantFileRow, type VariantRow } from './schema'
 
 export type { ImageRow, VariantFileRow, VariantRow }
@@ -36,8 +37,22 @@ export interface IdempotencyClaim {
   claim: string
 }
 
-/** The image and its variants in one batch (and the idempotency link with them): all or nothing. */
-export async function insertImage({ db }: Store, image: ImageRow, variants: VariantRow[], claim: IdempotencyClaim | null): Promise<void> {
+/** A direct upload's claim, marked used in the same batch as the image's rows. */
+export interface DirectUploadClaim {
+  id: string
+  claimedAt: number
+}
+
+/** What an upload's rows are linked to, atomically with them. */
+export interface UploadLinks {
+  idempotency?: IdempotencyClaim | null
+  directUpload?: DirectUploadClaim | null
+}
+
+/** The image and its variants in one batch (and the idempotency key or direct upload with them): all or nothing. */
+export async function insertImage(store: Store, image: ImageRow, variants: VariantRow[], links: UploadLinks = {}): Promise<void> {
+  const { db } = store
+  const claim = links.idempotency
   const link = claim
     ? [
         db
@@ -46,7 +61,8 @@ export async function insertImage({ db }: Store, image: ImageRow, variants: Vari
           .where(and(eq(idempotencyKeys.userId, claim.userId), eq(idempotencyKeys.key, claim.key), eq(idempotencyKeys.claim, claim.claim))),
       ]
     : []
-  await db.batch([db.insert(images).values(image), db.insert(imageVariants).values(variants), ...link])
+  const direct = links.directUpload ? [markDirectUploadUsed(store, links.directUpload.id, links.directUpload.claimedAt, image.createdAt)] : []
+  await db.batch([db.insert(images).values(image), db.insert(imageVariants).values(variants), ...link, ...direct])
 }
 
 /** Whether the image row exists; null when D1 cannot tell us. */

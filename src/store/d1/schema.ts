@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import type { CustomMetadata } from '../../lib/custom-metadata'
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** Lifecycle shared by images and variants. `draft`: stored, not yet handed to the queue. */
@@ -48,6 +49,10 @@ export const images = sqliteTable(
     /** EXIF orientation 1..8 read at upload, applied when making variants. */
     orientation: integer('orientation').notNull().default(1),
     error: text('error'),
+    /** Files served only with a signed URL (src/lib/signature.ts); fixed at upload. */
+    private: integer('private', { mode: 'boolean' }).notNull().default(false),
+    /** The owner's custom metadata, a JSON object (src/lib/custom-metadata.ts); owner-only. */
+    metadata: text('metadata', { mode: 'json' }).$type<CustomMetadata>(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -132,6 +137,31 @@ export const idempotencyKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
 )
 
+/**
+ * One-time upload URLs made by an owner for a browser without a token (POST /images/direct-uploads).
+ * The id becomes the image's id. Until used, the upload is the owner's `draft`. `claimedAt` marks an
+ * upload in progress (a refused file gives the claim back, so a corrected file can still be sent);
+ * `usedAt` is set in the same D1 batch as the image's rows.
+ */
+export const directUploads = sqliteTable(
+  'direct_uploads',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the URL's secret, like API tokens: the secret itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    private: integer('private', { mode: 'boolean' }).notNull().default(false),
+    metadata: text('metadata', { mode: 'json' }).$type<CustomMetadata>(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    claimedAt: integer('claimed_at'),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('direct_uploads_expires').on(t.expiresAt), index('direct_uploads_user_created').on(t.userId, t.createdAt)],
+)
+
 /** Small named values the repair cron keeps between runs (the R2 sweep's position). */
 export const repairState = sqliteTable('repair_state', {
   name: text('name').primaryKey(),
@@ -142,3 +172,4 @@ export const repairState = sqliteTable('repair_state', {
 export type ImageRow = typeof images.$inferSelect
 export type VariantRow = typeof imageVariants.$inferSelect
 export type VariantFileRow = typeof variantFiles.$inferSelect
+export type DirectUploadRow = typeof directUploads.$inferSelect
