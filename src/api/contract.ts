@@ -19,7 +19,7 @@ export const ProblemSchema = z
 const string = (description: string, extra: Record<string, unknown> = {}) => ({ description, schema: { type: 'string' as const, ...extra } })
 
 const HEADERS = {
-  'Cache-Control': string('`no-store` for anything that changes; files are `public, max-age=31536000, immutable`; a missing file `public, max-age=60`.'),
+  'Cache-Control': string("`no-store` for anything that changes; files are `public, max-age=31536000, immutable` (a private image's, through a signed URL: `private, max-age=<seconds until exp>`); a missing file `public, max-age=60`."),
   Vary: string('`Origin` on /images paths: their CORS headers depend on the Origin of the request; `Accept` on a variant\'s negotiated URL.', { example: 'Origin' }),
   'Content-Location': { ...string('The immutable URL of the file sent (the chosen format).', { format: 'uri-reference' }), required: true },
   'Access-Control-Allow-Origin': string('The Origin of the request, when it is in `CORS_ALLOWED_ORIGINS` (/images paths only).'),

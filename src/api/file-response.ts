@@ -3,10 +3,11 @@
  * edge cache or R2, with ETag (304), a single byte range (206, 416) and HEAD.
  */
 import type { Context } from 'hono'
-import { cachedFile } from '../delivery/edge-cache'
+import { cachedFile, type FileAccess } from '../delivery/edge-cache'
 import { etagMatches, parseRange } from '../delivery/range'
 import { FORMATS, type FormatName } from '../formats/registry'
 import { problem } from '../lib/problem'
+import { checkSignature, type SignatureCheck } from '../lib/signature'
 import { baseUrl } from './base-url'
 import type { AppEnv } from './env'
 
@@ -17,10 +18,36 @@ export function fileNotFound(c: Context<AppEnv>): Response {
   return res
 }
 
+/** A private file's request without a valid signature. */
+export function forbidden(c: Context<AppEnv>, check: Exclude<SignatureCheck, 'valid'>): Response {
+  const detail = {
+    missing: 'This file belongs to a private image: it needs a signed URL (exp and sig) from the owner\'s image metadata.',
+    malformed: 'The URL\'s exp or sig is malformed.',
+    expired: 'The signed URL has expired; read the image metadata again for a fresh one.',
+    invalid: 'The signature does not match this path and expiry.',
+  }[check]
+  return problem(baseUrl(c), 403, 'forbidden', detail)
+}
+
+/**
+ * Checks the request's signature, if it has one (a private image's URL): null when it may go on
+ * (`signed` access when valid), or the 403 to answer. Checked before any cache is asked.
+ */
+export async function checkAccess(c: Context<AppEnv>, path: string): Promise<FileAccess | Response> {
+  const check = await checkSignature(path, c.req.query('exp') ?? null, c.req.query('sig') ?? null, c.get('config').signingKeys, Date.now())
+  if (check === 'missing') return 'public'
+  return check === 'valid' ? 'signed' : forbidden(c, check)
+}
+
+/** Seconds a signed URL has left: how long a browser may keep its answer (and no shared cache at all). */
+const signedCacheControl = (c: Context<AppEnv>) => `private, max-age=${Math.max(0, Number(c.req.query('exp')) - Math.floor(Date.now() / 1000))}`
+
 /** The answer for a stored file's key, or null when there is no such file. `extra` headers are set on every answer. */
-export async function fileResponse(c: Context<AppEnv>, key: string, format: FormatName, extra: Record<string, string> = {}): Promise<Response | null> {
-  const full = await cachedFile(c.get('store'), new URL(c.req.url).origin, key, FORMATS[format].mimeType, (p) => c.executionCtx.waitUntil(p))
+export async function fileResponse(c: Context<AppEnv>, key: string, format: FormatName, extra: Record<string, string> = {}, access: FileAccess = 'public'): Promise<Response | null> {
+  const full = await cachedFile(c.get('store'), new URL(c.req.url).origin, key, FORMATS[format].mimeType, (p) => c.executionCtx.waitUntil(p), access)
+  if (full === 'private') return forbidden(c, 'missing')
   if (!full) return null
+  if (access === 'signed') extra = { ...extra, 'cache-control': signedCacheControl(c) }
   const etag = full.headers.get('etag') ?? ''
   const headers = new Headers(full.headers)
   for (const [k, v] of Object.entries(extra)) headers.set(k, v)

@@ -4,7 +4,7 @@ import { MIME_TYPES } from '../../formats/registry'
 import { parseFileKey } from '../../store/files'
 import { headers, response } from '../contract'
 import type { AppEnv } from '../env'
-import { fileNotFound, fileResponse } from '../file-response'
+import { checkAccess, fileNotFound, fileResponse } from '../file-response'
 
 /** Delivery: `/files/{key}`, immutable files from R2 through the edge cache. */
 export const files = new OpenAPIHono<AppEnv>()
@@ -19,6 +19,10 @@ const fileRequest = {
     'If-None-Match': z.string().optional().openapi({ description: 'ETags the client has; a match answers 304.' }),
     'If-Range': z.string().optional().openapi({ description: 'Serve `Range` only if the file still has this ETag, else the whole file.' }),
   }),
+  query: z.object({
+    exp: z.string().optional().openapi({ description: "A private image's signed URL: its expiry (Unix seconds)." }),
+    sig: z.string().optional().openapi({ description: "A private image's signed URL: base64url HMAC-SHA256 of the path and `exp`." }),
+  }),
 }
 // Age and CF-Cache-Status come with answers from the edge cache (the Cache API adds them).
 const fileHeaders = headers('ETag', 'Cache-Control', 'Accept-Ranges', 'Content-Length', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status')
@@ -32,11 +36,12 @@ const fileResponses = (withBody: boolean) => ({
     ...(withBody ? { content: fileContent } : {}),
   },
   304: { description: 'Not modified (If-None-Match matched)', headers: headers('ETag', 'Cache-Control', 'Accept-Ranges', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status') },
+  403: response('Forbidden'),
   404: response('NotFound'),
   416: response('RangeNotSatisfiable'),
   500: response('InternalError'),
 })
-const fileDescription = 'URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge).'
+const fileDescription = 'URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge). A private image\'s files need the signed URL of its metadata (403 otherwise); they are cached at the edge without the signature, and by the browser only until `exp`.'
 
 files.openAPIRegistry.registerPath({
   method: 'get',
@@ -64,7 +69,9 @@ async function serveFile(c: Context<AppEnv>): Promise<Response> {
   const key = c.req.path.slice('/files/'.length)
   const parsed = parseFileKey(key)
   if (!parsed) return fileNotFound(c)
-  return (await fileResponse(c, key, parsed.format)) ?? fileNotFound(c)
+  const access = await checkAccess(c, c.req.path)
+  if (access instanceof Response) return access
+  return (await fileResponse(c, key, parsed.format, {}, access)) ?? fileNotFound(c)
 }
 
 files.on(['GET', 'HEAD'], '/files/*', serveFile)

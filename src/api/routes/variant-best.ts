@@ -6,7 +6,8 @@ import { PRESET_NAMES } from '../../formats/presets'
 import { loadImage } from '../../store/d1/images'
 import { headers, response } from '../contract'
 import type { AppEnv } from '../env'
-import { fileNotFound, fileResponse } from '../file-response'
+import { checkAccess, fileNotFound, fileResponse, forbidden } from '../file-response'
+import { signedPath } from '../../lib/signature'
 
 /**
  * A variant in the best format the browser accepts (`bestUrl` in metadata): AVIF > WebP > the
@@ -23,6 +24,10 @@ const request = {
     name: z.enum(PRESET_NAMES).openapi({ example: 'large' }),
   }),
   headers: z.object({ Accept: z.string().optional().openapi({ description: 'e.g. `image/avif,image/webp,*/*`: named modern formats are preferred.' }) }),
+  query: z.object({
+    exp: z.string().optional().openapi({ description: "A private image's signed URL: its expiry (Unix seconds)." }),
+    sig: z.string().optional().openapi({ description: "A private image's signed URL: the signature." }),
+  }),
 }
 const binary = { schema: z.string().openapi({ format: 'binary' }) }
 const sent = headers('ETag', 'Cache-Control', 'Vary', 'Content-Location', 'Accept-Ranges', 'Content-Length', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status')
@@ -39,6 +44,7 @@ for (const method of ['get', 'head'] as const) {
       200: { description: 'The file in the chosen format', headers: sent, ...(method === 'get' ? { content: Object.fromEntries(MIME_TYPES.map((t) => [t, binary])) } : {}) },
       206: { description: 'One byte range', headers: { ...sent, ...headers('Content-Range') } },
       304: { description: 'Not modified', headers: headers('ETag', 'Cache-Control', 'Vary', 'Content-Location', 'Accept-Ranges', 'X-Content-Type-Options', 'Content-Security-Policy', 'Age', 'CF-Cache-Status') },
+      403: response('Forbidden'),
       404: response('NotFound'),
       416: response('RangeNotSatisfiable'),
       500: response('InternalError'),
@@ -52,12 +58,16 @@ const BEST_CACHE = 'public, max-age=86400'
 async function serveBest(c: Context<AppEnv>): Promise<Response> {
   const { id, name } = c.req.param() as { id: string; name: string }
   if (!(PRESET_NAMES as readonly string[]).includes(name) || id.length > 64) return fileNotFound(c)
+  // Before any cache: a private image's variant needs a valid signature, a tampered one is refused outright.
+  const access = await checkAccess(c, c.req.path)
+  if (access instanceof Response) return access
   const accept = c.req.header('accept') ?? null
   const origin = new URL(c.req.url).origin
   const decisionKey = new Request(decisionUrl(origin, id, name, acceptClass(accept, MODERN_FORMATS)))
   let choice = await caches.default.match(decisionKey)
   let key = choice?.headers.get('x-file-key') ?? null
   let format = (choice?.headers.get('x-file-format') ?? null) as FormatName | null
+  let isPrivate = choice?.headers.get('x-private') === '1'
   if (!key || !format) {
     const found = await loadImage(c.get('store'), id)
     const variant = found?.variants.find((v) => v.name === name)
@@ -68,10 +78,14 @@ async function serveBest(c: Context<AppEnv>): Promise<Response> {
     const file = chooseFile(files, fallback, accept)
     key = file.imagePath
     format = file.format
-    choice = new Response(null, { headers: { 'x-file-key': key, 'x-file-format': format, 'cache-control': BEST_CACHE } })
+    isPrivate = found.image.private
+    choice = new Response(null, { headers: { 'x-file-key': key, 'x-file-format': format, 'x-private': isPrivate ? '1' : '0', 'cache-control': BEST_CACHE } })
     c.executionCtx.waitUntil(caches.default.put(decisionKey, choice))
   }
-  const res = await fileResponse(c, key, format, { 'cache-control': BEST_CACHE, vary: 'Accept', 'content-location': `/files/${key}` })
+  if (isPrivate && access !== 'signed') return forbidden(c, 'missing')
+  // A private file's Content-Location is signed like the request (same expiry), so it can be followed.
+  const location = access === 'signed' ? await signedPath(`/files/${key}`, Number(c.req.query('exp')), c.get('config').signingKeys) : `/files/${key}`
+  const res = await fileResponse(c, key, format, { 'cache-control': BEST_CACHE, vary: 'Accept', 'content-location': location }, access)
   return res ?? fileNotFound(c)
 }
 
