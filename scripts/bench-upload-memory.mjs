@@ -9,6 +9,7 @@
 // With --compare <git rev> the same run first measures that revision's source.
 //
 // Usage: npm run bench:upload-memory -- [--uploads 50] [--mb 5] [--compare <rev>]
+import { randomBytes } from 'node:crypto'
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -87,7 +88,7 @@ async function measure(label, rev) {
     const token = created.stdout.trim().split('\n').at(-1)
     const port = await freePort()
     const inspectorPort = await freePort()
-    const args = ['wrangler', 'dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persist, '--show-interactive-dev-session=false']
+    const args = ['wrangler', 'dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persist, '--show-interactive-dev-session=false', '--var', `URL_SIGNING_KEY:${randomBytes(32).toString('base64url')}`]
     child = current = spawn('npx', args, { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     log(`${label}: starting wrangler dev`)
     let out = ''

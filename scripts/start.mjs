@@ -3,7 +3,8 @@
 // does not do by itself ("Scheduled Workers are not automatically triggered").
 // Port: PORT=8788 npm start, or npm start -- --port 8788. Other arguments go to wrangler dev.
 import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 
 const args = process.argv.slice(2)
 const take = (flag) => {
@@ -19,6 +20,13 @@ const state = persistTo ? ['--persist-to', persistTo] : []
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   console.error(`Not a port: ${port}`)
   process.exit(2)
+}
+
+// Secrets live in .dev.vars locally (gitignored); a fresh clone gets a random signing key once,
+// so signed URLs of private images keep working across restarts.
+if (!existsSync('.dev.vars') || !/^URL_SIGNING_KEY=/m.test(readFileSync('.dev.vars', 'utf8'))) {
+  appendFileSync('.dev.vars', `URL_SIGNING_KEY=${randomBytes(32).toString('base64url')}\n`)
+  console.log('Wrote a local URL_SIGNING_KEY to .dev.vars (a secret in production: wrangler secret put URL_SIGNING_KEY).')
 }
 
 execFileSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', ...state], { stdio: ['ignore', 'ignore', 'inherit'] })

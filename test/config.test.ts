@@ -27,6 +27,8 @@ describe('configuration', () => {
     ['a missing variable', { REPAIR_AFTER_SECONDS: undefined }, /REPAIR_AFTER_SECONDS/],
     ['a base URL that is not one', { PUBLIC_BASE_URL: 'images.example.com' }, /PUBLIC_BASE_URL/],
     ['a missing rate-limit binding', { UPLOAD_RATE_LIMITER: undefined }, /UPLOAD_RATE_LIMITER: the rate-limit binding is missing/],
+    ['no URL signing key (a secret)', { URL_SIGNING_KEY: undefined }, /URL_SIGNING_KEY: is not set/],
+    ['a short URL signing key', { URL_SIGNING_KEY: 'short' }, /URL_SIGNING_KEY: must be at least 32 characters/],
   ] as const) {
     it(`refuses to serve with ${name}: 500 problem naming it, logged`, async () => {
       const errors = vi.spyOn(console, 'error').mockImplementation(() => {})

@@ -118,8 +118,10 @@ async function launch(service, { app, persist, env, split, users, log, devArgs, 
     await run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', persist, '--command', statements.join(' ')], { cwd: app, env })
   }
 
+  // The secrets a `wrangler dev` of a snapshot needs (no .dev.vars there): a throwaway signing key.
+  const SECRETS = ['--var', `URL_SIGNING_KEY:${randomBytes(32).toString('base64url')}`]
   const spawnDev = (configs, port, name) => {
-    const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--show-interactive-dev-session=false', ...devArgs]
+    const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--show-interactive-dev-session=false', ...SECRETS, ...devArgs]
     const child = spawn('npx', args, { cwd: app, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     // The whole output goes to a file outside the state folder, which is deleted at the end.
     const file = join(tmpdir(), `image-service-${logName}-${name}.log`)

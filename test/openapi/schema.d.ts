@@ -22,6 +22,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/images/direct-uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time upload URL for a browser without a token
+         * @description The pattern of direct creator uploads: your server asks for a URL with its token and hands it to the browser, which uploads the file itself. The upload gets the same checks as `POST /images`.
+         */
+        post: operations["createDirectUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/images/direct-uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload through a one-time URL (no token)
+         * @description The `uploadURL` of `POST /images/direct-uploads`, as given (its `token` is the credential). Same checks as `POST /images`. One image per URL: a refused file (wrong type, too large) leaves the URL usable.
+         */
+        post: operations["useDirectUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/images/{id}": {
         parameters: {
             query?: never;
@@ -31,7 +71,7 @@ export interface paths {
         };
         /**
          * An image's metadata, status and file URLs
-         * @description Public by unguessable id, like the file URLs it returns.
+         * @description Public by unguessable id, like the file URLs it returns; with the owner's token, also the owner-only fields. A private image, and a direct upload not yet used (`status: draft`), answer only their owner (anyone else gets 404).
          */
         get: operations["getImage"];
         put?: never;
@@ -55,7 +95,7 @@ export interface paths {
         };
         /**
          * Live status of an image (Server-Sent Events)
-         * @description `event: image`: the metadata, in the same shape as `GET /images/{id}`; sent on connect and whenever it changes. The stream ends after the event in which `status` is `completed` or `failed`. A stream lasts at most `EVENTS_MAX_SECONDS` (default 60 s): it then sends `event: timeout` with `{ "poll": "/images/{id}" }` and ends; the client should poll that URL (or reconnect). `event: gone` means the image was deleted meanwhile.
+         * @description `event: image`: the metadata, in the same shape as `GET /images/{id}`; sent on connect and whenever it changes. The stream ends after the event in which `status` is `completed` or `failed`. A stream lasts at most `EVENTS_MAX_SECONDS` (default 60 s): it then sends `event: timeout` with `{ "poll": "/images/{id}" }` and ends; the client should poll that URL (or reconnect). `event: gone` means the image was deleted meanwhile. A private image's stream answers only its owner (a token in `Authorization`, so from `fetch`, not `EventSource`); its URLs are signed afresh in every event.
          */
         get: operations["getImageEvents"];
         put?: never;
@@ -75,7 +115,7 @@ export interface paths {
         };
         /**
          * An original or variant file (immutable, edge-cached)
-         * @description URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge). Supports If-None-Match (304) and single byte ranges (206).
+         * @description URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge). A private image's files need the signed URL of its metadata (403 otherwise); they are cached at the edge without the signature, and by the browser only until `exp`. Supports If-None-Match (304) and single byte ranges (206).
          */
         get: operations["getFile"];
         put?: never;
@@ -84,7 +124,7 @@ export interface paths {
         options?: never;
         /**
          * A file's headers (size, ETag) without its bytes
-         * @description URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge).
+         * @description URLs come from image metadata; they never change meaning, so answers are cached for a year (and at the edge). A private image's files need the signed URL of its metadata (403 otherwise); they are cached at the edge without the signature, and by the browser only until `exp`.
          */
         head: operations["headFile"];
         patch?: never;
@@ -186,6 +226,17 @@ export interface components {
             height: number;
             /** @description Owner-only, like `userId`: the name the file was uploaded with. */
             fileName?: string | null;
+            /** @description A private image is shown only to its owner, and its file URLs are signed (`exp`, `sig`): they stop working at `urlsExpireAt`; read the metadata again for fresh ones. */
+            private: boolean;
+            /**
+             * Format: date-time
+             * @description When the signed URLs of a private image expire; null for a public image (its URLs never expire).
+             */
+            urlsExpireAt: string | null;
+            /** @description Owner-only: the custom metadata given at upload (a JSON object, at most 1024 bytes). */
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
             /** @enum {string} */
             contentType: "image/jpeg" | "image/png";
             bytes: number;
@@ -235,6 +286,49 @@ export interface components {
             url: string;
             bytes: number;
         };
+        DirectUpload: {
+            /** @description The id the image will have; until the upload, `GET /images/{id}` shows its owner a `draft`. */
+            id: string;
+            /**
+             * Format: uri
+             * @description Takes one multipart POST with a `file` (and optionally `fileName`), from any page of an allowed origin, without a token. Keep it secret: whoever has it may upload.
+             */
+            uploadURL: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        DirectUploadRequest: {
+            /**
+             * @description Seconds the URL works, 120 to 21600 (default 1800).
+             * @default 1800
+             */
+            expiresIn: number;
+            /** @description Custom metadata for the image: a JSON object, at most 1024 bytes; owner-only. */
+            metadata?: Record<string, never>;
+            /**
+             * @description Make the image private (files only through signed URLs).
+             * @default false
+             */
+            private: boolean;
+        };
+        /** @description A direct upload not yet used, as its owner sees it. */
+        Draft: {
+            /** @description The id the image will have. */
+            id: string;
+            /** @enum {string} */
+            status: "draft";
+            private: boolean;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the upload URL stops working.
+             */
+            expiresAt: string;
+        };
         ImagePage: {
             items: components["schemas"]["Image"][];
             nextCursor: string | null;
@@ -268,8 +362,34 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A private image's file without a valid signature: `exp` and `sig` missing, malformed, expired or not ours. */
+        Forbidden: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControl"];
+                Vary: components["headers"]["Vary"];
+                "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
+                "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description No such resource (or not yours). */
         NotFound: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControl"];
+                Vary: components["headers"]["Vary"];
+                "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
+                "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The direct-upload URL was already used, or it expired. */
+        Gone: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControl"];
                 Vary: components["headers"]["Vary"];
@@ -295,7 +415,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A request with the same Idempotency-Key is still running; retry after `Retry-After` seconds. */
+        /** @description A request with the same Idempotency-Key (or the same direct-upload URL) is still running; retry after `Retry-After` seconds. */
         Conflict: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControl"];
@@ -407,7 +527,7 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description `no-store` for anything that changes; files are `public, max-age=31536000, immutable`; a missing file `public, max-age=60`. */
+        /** @description `no-store` for anything that changes; files are `public, max-age=31536000, immutable` (a private image's, through a signed URL: `private, max-age=<seconds until exp>`); a missing file `public, max-age=60`. */
         CacheControl: string;
         /** @description `Origin` on /images paths: their CORS headers depend on the Origin of the request; `Accept` on a variant's negotiated URL. */
         Vary: string;
@@ -500,6 +620,16 @@ export interface operations {
                     file: Blob;
                     /** @description Display name; defaults to the file part name. */
                     fileName?: string;
+                    /**
+                     * @description Custom metadata: a JSON object, at most 1024 bytes; returned only to the owner (and in webhooks).
+                     * @example {"album":"summer"}
+                     */
+                    metadata?: string;
+                    /**
+                     * @description A private image is shown only to its owner and its files only through signed URLs.
+                     * @enum {string}
+                     */
+                    private?: "true" | "false";
                 };
             };
         };
@@ -529,6 +659,87 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    createDirectUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DirectUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description The URL */
+            201: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
+                    "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectUpload"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    useDirectUpload: {
+        parameters: {
+            query: {
+                /** @description The secret part of the upload URL. */
+                token: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Format: binary
+                     * @description JPEG or PNG, at most 5 MB.
+                     */
+                    file: Blob;
+                    fileName?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored; variants are being made. The answer is the public view of the image (the uploader is not its owner); a private image's URLs are signed. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    Vary: components["headers"]["Vary"];
+                    "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
+                    "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getImage: {
         parameters: {
             query?: never;
@@ -540,7 +751,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The image */
+            /** @description The image (or, to its owner, the draft of a direct upload) */
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -550,10 +761,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Image"];
+                    "application/json": components["schemas"]["Image"] | components["schemas"]["Draft"];
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
@@ -611,13 +823,19 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };
     getFile: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A private image's signed URL: its expiry (Unix seconds). */
+                exp?: string;
+                /** @description A private image's signed URL: base64url HMAC-SHA256 of the path and `exp`. */
+                sig?: string;
+            };
             header?: {
                 /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`; several ranges are answered with the whole file. */
                 Range?: string;
@@ -689,6 +907,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             416: components["responses"]["RangeNotSatisfiable"];
             500: components["responses"]["InternalError"];
@@ -696,7 +915,12 @@ export interface operations {
     };
     headFile: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A private image's signed URL: its expiry (Unix seconds). */
+                exp?: string;
+                /** @description A private image's signed URL: base64url HMAC-SHA256 of the path and `exp`. */
+                sig?: string;
+            };
             header?: {
                 /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500`; several ranges are answered with the whole file. */
                 Range?: string;
@@ -758,6 +982,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             416: components["responses"]["RangeNotSatisfiable"];
             500: components["responses"]["InternalError"];
@@ -765,7 +990,12 @@ export interface operations {
     };
     getBestVariant: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A private image's signed URL: its expiry (Unix seconds). */
+                exp?: string;
+                /** @description A private image's signed URL: the signature. */
+                sig?: string;
+            };
             header?: {
                 /** @description e.g. `image/avif,image/webp,*\/*`: named modern formats are preferred. */
                 Accept?: string;
@@ -834,6 +1064,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             416: components["responses"]["RangeNotSatisfiable"];
             500: components["responses"]["InternalError"];
@@ -841,7 +1072,12 @@ export interface operations {
     };
     headBestVariant: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A private image's signed URL: its expiry (Unix seconds). */
+                exp?: string;
+                /** @description A private image's signed URL: the signature. */
+                sig?: string;
+            };
             header?: {
                 /** @description e.g. `image/avif,image/webp,*\/*`: named modern formats are preferred. */
                 Accept?: string;
@@ -905,6 +1141,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             416: components["responses"]["RangeNotSatisfiable"];
             500: components["responses"]["InternalError"];
