@@ -45,6 +45,7 @@ export function createApp() {
   })
   // Browser access to the API (not to /files, which <img> loads without CORS). `/images/*` covers `/images` too.
   app.use('/images/*', cors)
+  app.use('/direct-uploads/*', cors)
 
   // One chain, so `AppType` carries every route's types for `hc<AppType>`: add routes as `.route('/', x)` lines.
   const routes = app

@@ -42,7 +42,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/images/direct-uploads/{id}": {
+    "/direct-uploads/{id}": {
         parameters: {
             query?: never;
             header?: never;

@@ -42,7 +42,7 @@ describe('happy path', () => {
   it('makes a URL that takes one upload without a token; the image has the URL\'s id, metadata and privacy', async () => {
     const before = Date.now()
     const { id, uploadURL, expiresAt } = await made(owner.token, { metadata: { album: 'summer' }, expiresIn: 600 })
-    expect(uploadURL).toMatch(new RegExp(`^${BASE}/images/direct-uploads/${id}\\?token=[A-Za-z0-9_-]{43}$`))
+    expect(uploadURL).toMatch(new RegExp(`^${BASE}/direct-uploads/${id}\\?token=[A-Za-z0-9_-]{43}$`))
     expect(Date.parse(expiresAt) - before).toBeGreaterThanOrEqual(599_000)
     expect(Date.parse(expiresAt) - before).toBeLessThanOrEqual(601_000)
 
@@ -127,7 +127,7 @@ describe('errors', () => {
   it('answers a wrong token or an unknown id with the same 404', async () => {
     const { id, uploadURL } = await made()
     const wrong = await expectProblem(await use(uploadURL.replace(/token=.*/, `token=${'A'.repeat(43)}`), photo()), 404)
-    const unknown = await expectProblem(await use(`${BASE}/images/direct-uploads/${crypto.randomUUID()}?token=x`, photo()), 404)
+    const unknown = await expectProblem(await use(`${BASE}/direct-uploads/${crypto.randomUUID()}?token=x`, photo()), 404)
     expect(wrong).toEqual(unknown)
     // Still usable with the right token.
     expect((await use(uploadURL, photo())).status).toBe(202)

@@ -70,6 +70,6 @@ export const createDirectUpload = new OpenAPIHono<AppEnv>().openapi(route, async
     claimedAt: null,
     usedAt: null,
   })
-  const uploadURL = `${baseUrl(c)}/images/direct-uploads/${id}?token=${secret}`
+  const uploadURL = `${baseUrl(c)}/direct-uploads/${id}?token=${secret}`
   return c.json({ id, uploadURL, expiresAt: new Date(expiresAt).toISOString() }, 201, { 'cache-control': 'no-store' })
 })

@@ -14,7 +14,7 @@ const router = new OpenAPIHono<AppEnv>()
 // The body is read by hand, as for POST /images; the schema below documents it.
 router.openAPIRegistry.registerPath({
   method: 'post',
-  path: '/images/direct-uploads/{id}',
+  path: '/direct-uploads/{id}',
   operationId: 'useDirectUpload',
   summary: 'Upload through a one-time URL (no token)',
   description: 'The `uploadURL` of `POST /images/direct-uploads`, as given (its `token` is the credential). Same checks as `POST /images`. One image per URL: a refused file (wrong type, too large) leaves the URL usable.',
@@ -54,7 +54,7 @@ router.openAPIRegistry.registerPath({
   },
 })
 
-const formFields: MiddlewareHandler<AppEnv, '/images/direct-uploads/:id', { in: { form: { file: File; fileName?: string }; query: { token: string } }; out: {} }> = (_c, next) => next()
+const formFields: MiddlewareHandler<AppEnv, '/direct-uploads/:id', { in: { form: { file: File; fileName?: string }; query: { token: string } }; out: {} }> = (_c, next) => next()
 
 /** Why a URL that could not be claimed cannot be used now. */
 function spent(row: DirectUploadRow | null, now: number): ProblemError {
@@ -65,7 +65,7 @@ function spent(row: DirectUploadRow | null, now: number): ProblemError {
 }
 
 // Chained so the route's types reach `AppType`.
-export const directUpload = router.post('/images/direct-uploads/:id', formFields, async (c) => {
+export const directUpload = router.post('/direct-uploads/:id', formFields, async (c) => {
   const id = c.req.param('id')
   const token = c.req.query('token') ?? ''
   const store = c.get('store')
