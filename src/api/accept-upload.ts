@@ -17,7 +17,19 @@ import { idempotentUpload, type IdempotentResult } from '../upload/idempotency'
 import { releaseStaged, stageUpload } from '../upload/stage'
 import { describeImage } from './describe'
 import type { AppEnv } from './env'
+import { response } from './contract'
 import type { Audience, ImageMetadata } from './metadata'
+
+/** The refusals `acceptUpload` answers with, for the OpenAPI entry of every upload route. */
+export const UPLOAD_REFUSALS = {
+  400: response('BadRequest'),
+  413: response('PayloadTooLarge'),
+  415: response('UnsupportedMediaType'),
+  422: response('UnprocessableContent'),
+  429: response('TooManyRequests'),
+  500: response('InternalError'),
+  503: response('ServiceUnavailable'),
+}
 
 export interface AcceptOptions {
   userId: string
@@ -76,11 +88,10 @@ export async function acceptUpload(c: Context<AppEnv>, options: AcceptOptions): 
       const replanned = planDecode(whole, DEFAULT_LIMITS)
       if (!replanned.ok) throw new ProblemError(422, 'unprocessable-image', replanned.reason)
     }
-    const fromForm = formDetails(form)
     if (options.fixed && (form.field('private') !== null || form.field('metadata') !== null)) {
       throw badField('private and metadata are set by the owner when the upload URL is made; send only `file` (and `fileName`).')
     }
-    details = { fileName: form.fileName(), ...(options.fixed ?? fromForm) }
+    details = { fileName: form.fileName(), ...(options.fixed ?? formDetails(form)) }
   } catch (err) {
     await releaseStaged(store, staged)
     throw err

@@ -30,8 +30,8 @@ export function forbidden(c: Context<AppEnv>, check: Exclude<SignatureCheck, 'va
 }
 
 /**
- * Checks the request's signature, if it has one (a private image's URL): null when it may go on
- * (`signed` access when valid), or the 403 to answer. Checked before any cache is asked.
+ * Checks the request's signature, if it has one (a private image's URL): the access it may go on
+ * with (`public` without one, `signed` when valid), or the 403 to answer. Checked before any cache is asked.
  */
 export async function checkAccess(c: Context<AppEnv>, path: string): Promise<FileAccess | Response> {
   const check = await checkSignature(path, c.req.query('exp') ?? null, c.req.query('sig') ?? null, c.get('config').signingKeys, Date.now())

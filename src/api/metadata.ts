@@ -4,6 +4,9 @@ import { FORMAT_NAMES, FORMATS, MIME_TYPES, UPLOAD_MIME_TYPES, type FormatName }
 import type { DirectUploadRow } from '../store/d1/direct-uploads'
 import { STATUSES, type ImageWithVariants } from '../store/d1/images'
 
+/** Custom metadata as answers document it (validated on the way in by lib/custom-metadata.ts). */
+const CustomMetadataField = z.record(z.string(), z.unknown()).nullable()
+
 export const StatusSchema = z.enum(STATUSES).openapi({ description: 'draft: stored, not yet queued; processing; completed; failed (see `error`).' })
 
 export const VariantFileSchema = z
@@ -41,7 +44,7 @@ export const ImageSchema = z
     fileName: z.string().nullable().optional().openapi({ description: 'Owner-only, like `userId`: the name the file was uploaded with.' }),
     private: z.boolean().openapi({ description: 'A private image is shown only to its owner, and its file URLs are signed (`exp`, `sig`): they stop working at `urlsExpireAt`; read the metadata again for fresh ones.' }),
     urlsExpireAt: z.string().datetime().nullable().openapi({ description: 'When the signed URLs of a private image expire; null for a public image (its URLs never expire).' }),
-    metadata: z.record(z.string(), z.unknown()).nullable().optional().openapi({ description: 'Owner-only: the custom metadata given at upload (a JSON object, at most 1024 bytes).' }),
+    metadata: CustomMetadataField.optional().openapi({ description: 'Owner-only: the custom metadata given at upload (a JSON object, at most 1024 bytes).' }),
     contentType: z.enum(UPLOAD_MIME_TYPES),
     bytes: z.number().int(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -61,7 +64,7 @@ export const DraftSchema = z
     id: z.string().openapi({ description: 'The id the image will have.' }),
     status: z.literal('draft'),
     private: z.boolean(),
-    metadata: z.record(z.string(), z.unknown()).nullable(),
+    metadata: CustomMetadataField,
     createdAt: z.string().datetime(),
     expiresAt: z.string().datetime().openapi({ description: 'When the upload URL stops working.' }),
   })

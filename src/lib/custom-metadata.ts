@@ -1,6 +1,6 @@
 /**
  * An owner's custom metadata on an image: a JSON object they attach at upload (a product id, an
- * album, alt text) and get back in their own answers and webhooks, never in public ones. Capped
+ * album, alt text) and get back in their own answers, never in public ones. Capped
  * like Cloudflare Images' (1024 bytes serialized) so a metadata read stays one small row.
  */
 import { z } from 'zod'

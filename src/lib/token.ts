@@ -3,14 +3,14 @@
  * scanners match `img_`). Only their SHA-256 is stored. `scripts/user-create.mjs` imports this
  * file too (Node strips the types), so the format is defined once.
  */
-import { sha256Hex, toBase64url } from './crypto.ts'
+import { randomSecret, sha256Hex } from './crypto.ts'
 
 export const TOKEN_PREFIX = 'img_'
 /** A well-formed token: the prefix and 43 base64url characters. */
 export const TOKEN_PATTERN = /^img_[A-Za-z0-9_-]{43}$/
 
 export function newToken(): string {
-  return TOKEN_PREFIX + toBase64url(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+  return TOKEN_PREFIX + randomSecret(32)
 }
 
 /** What is stored and compared: the token's SHA-256, hex. */

@@ -621,7 +621,7 @@ export interface operations {
                     /** @description Display name; defaults to the file part name. */
                     fileName?: string;
                     /**
-                     * @description Custom metadata: a JSON object, at most 1024 bytes; returned only to the owner (and in webhooks).
+                     * @description Custom metadata: a JSON object, at most 1024 bytes; returned only to the owner.
                      * @example {"album":"summer"}
                      */
                     metadata?: string;
@@ -687,6 +687,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -47,6 +47,7 @@ const route = createRoute({
     201: { description: 'The URL', headers: headers('Cache-Control', ...CORS_HEADERS), content: { 'application/json': { schema: DirectUploadSchema } } },
     400: response('BadRequest'),
     401: response('Unauthorized'),
+    415: response('UnsupportedMediaType'),
     500: response('InternalError'),
   },
 })

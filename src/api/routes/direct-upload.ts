@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono'
 import { ProblemError } from '../../lib/problem'
 import { tokenHash } from '../../lib/token'
 import { claimDirectUpload, readDirectUpload, releaseDirectUpload, type DirectUploadRow } from '../../store/d1/direct-uploads'
-import { acceptUpload } from '../accept-upload'
+import { acceptUpload, UPLOAD_REFUSALS } from '../accept-upload'
 import { CORS_HEADERS, headers, response } from '../contract'
 import type { AppEnv } from '../env'
 import { ImageSchema } from '../metadata'
@@ -41,24 +41,20 @@ router.openAPIRegistry.registerPath({
       headers: headers('Location', ...CORS_HEADERS),
       content: { 'application/json': { schema: ImageSchema } },
     },
-    400: response('BadRequest'),
+    ...UPLOAD_REFUSALS,
     404: response('NotFound'),
     409: response('Conflict'),
     410: response('Gone'),
-    413: response('PayloadTooLarge'),
-    415: response('UnsupportedMediaType'),
-    422: response('UnprocessableContent'),
-    429: response('TooManyRequests'),
-    500: response('InternalError'),
-    503: response('ServiceUnavailable'),
   },
 })
 
 const formFields: MiddlewareHandler<AppEnv, '/direct-uploads/:id', { in: { form: { file: File; fileName?: string }; query: { token: string } }; out: {} }> = (_c, next) => next()
 
+const noSuchUrl = () => new ProblemError(404, 'not-found', 'No such upload URL.')
+
 /** Why a URL that could not be claimed cannot be used now. */
 function spent(row: DirectUploadRow | null, now: number): ProblemError {
-  if (!row) return new ProblemError(404, 'not-found', 'No such upload URL.')
+  if (!row) return noSuchUrl()
   if (row.usedAt !== null) return new ProblemError(410, 'upload-url-used', 'This upload URL was already used; ask for a new one.')
   if (row.expiresAt <= now) return new ProblemError(410, 'upload-url-expired', `This upload URL expired at ${new Date(row.expiresAt).toISOString()}; ask for a new one.`)
   return new ProblemError(409, 'upload-url-in-use', 'Another upload through this URL is still running.', { 'retry-after': '5' })
@@ -71,7 +67,7 @@ export const directUpload = router.post('/direct-uploads/:id', formFields, async
   const store = c.get('store')
   const row = id.length <= 64 && token.length <= 100 ? await readDirectUpload(store, id) : null
   // A wrong token is the same answer as no such URL: neither confirms the id.
-  if (!row || row.tokenHash !== (await tokenHash(token))) throw spent(null, 0)
+  if (!row || row.tokenHash !== (await tokenHash(token))) throw noSuchUrl()
   const now = Date.now()
   if (row.usedAt !== null || row.expiresAt <= now) throw spent(row, now)
   await checkUploadRate(c, row.userId)

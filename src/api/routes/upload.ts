@@ -1,7 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
 import type { MiddlewareHandler } from 'hono'
 import { newId } from '../../lib/crypto'
-import { acceptUpload } from '../accept-upload'
+import { acceptUpload, UPLOAD_REFUSALS } from '../accept-upload'
 import { requireUser } from '../auth'
 import { uploadRateLimit } from '../rate-limit'
 import type { AppEnv } from '../env'
@@ -35,7 +35,7 @@ router.openAPIRegistry.registerPath({
           schema: z.object({
             file: z.string().openapi({ format: 'binary', description: 'JPEG or PNG, at most 5 MB; the type is read from the bytes.' }),
             fileName: z.string().optional().openapi({ description: 'Display name; defaults to the file part name.' }),
-            metadata: z.string().optional().openapi({ description: 'Custom metadata: a JSON object, at most 1024 bytes; returned only to the owner (and in webhooks).', example: '{"album":"summer"}' }),
+            metadata: z.string().optional().openapi({ description: 'Custom metadata: a JSON object, at most 1024 bytes; returned only to the owner.', example: '{"album":"summer"}' }),
             private: z.enum(['true', 'false']).optional().openapi({ description: 'A private image is shown only to its owner and its files only through signed URLs.' }),
           }),
           encoding: { file: { contentType: 'image/jpeg, image/png, application/octet-stream' } },
@@ -49,15 +49,9 @@ router.openAPIRegistry.registerPath({
       headers: headers('Location', 'Idempotent-Replayed', ...CORS_HEADERS),
       content: { 'application/json': { schema: ImageSchema } },
     },
-    400: response('BadRequest'),
+    ...UPLOAD_REFUSALS,
     401: response('Unauthorized'),
     409: response('Conflict'),
-    413: response('PayloadTooLarge'),
-    415: response('UnsupportedMediaType'),
-    422: response('UnprocessableContent'),
-    429: response('TooManyRequests'),
-    500: response('InternalError'),
-    503: response('ServiceUnavailable'),
   },
 })
 
