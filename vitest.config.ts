@@ -43,7 +43,12 @@ export default defineConfig(async () => {
             EVENTS_MAX_SECONDS: '3',
             URL_SIGNING_KEY: 'test-signing-key-current-0123456789abcdef',
             URL_SIGNING_KEY_PREVIOUS: 'test-signing-key-previous-0123456789abcdef',
+            // Webhook tests deliver to a receiver on 127.0.0.1 (test/webhooks/receiver.ts).
+            WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
           },
+          // Webhook messages go to a queue nobody consumes, so the API Worker's own consumer never
+          // races a test: tests feed what was sent to `queue()` themselves (test/webhooks/helpers.ts).
+          queueProducers: { WEBHOOK_QUEUE: { queueName: 'image-webhooks-under-test' } },
           dataBlobBindings: { FIXTURES: fixtures.blob },
         },
       }),
@@ -52,6 +57,7 @@ export default defineConfig(async () => {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       exclude: ['test/e2e/**', 'test/node/**'],
       setupFiles: ['./test/setup.ts'],
+      globalSetup: ['./test/webhooks/receiver.ts'],
       testTimeout: 60_000,
       // Logs of passing tests are noise; a failing test shows all of its own.
       silent: 'passed-only' as const,

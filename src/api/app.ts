@@ -21,6 +21,12 @@ import { listImages } from './routes/list-images'
 import { problemTypes } from './routes/problem-types'
 import { upload } from './routes/upload'
 import { variantBest } from './routes/variant-best'
+import { createWebhook } from './routes/create-webhook'
+import { deleteWebhook } from './routes/delete-webhook'
+import { getWebhook } from './routes/get-webhook'
+import { listWebhooks } from './routes/list-webhooks'
+import { rotateWebhookSecret } from './routes/rotate-webhook-secret'
+import { updateWebhook } from './routes/update-webhook'
 
 /** Problem `type` URIs point at this service; the config may be unset if a request failed before it was read. */
 const problemBase = (c: Context<AppEnv>) => (c.get('config') ? baseUrl(c) : new URL(c.req.url).origin)
@@ -58,6 +64,12 @@ export function createApp() {
     .route('/', imageEvents)
     .route('/', files)
     .route('/', variantBest)
+    .route('/', createWebhook)
+    .route('/', listWebhooks)
+    .route('/', getWebhook)
+    .route('/', updateWebhook)
+    .route('/', deleteWebhook)
+    .route('/', rotateWebhookSecret)
     .route('/', problemTypes)
 
   registerContract(app)

@@ -68,6 +68,7 @@ const RESPONSES = {
   RangeNotSatisfiable: problemResponse('The range lies outside the file; `Content-Range` gives its size.', 'Content-Range'),
   UnprocessableContent: problemResponse('Unreadable image header, empty file, over the pixel cap, a decode that would not fit the memory or CPU budget, or an Idempotency-Key reused for a different upload.'),
   TooManyRequests: problemResponse('Over the per-user upload rate limit.', 'Retry-After'),
+  WebhookRefused: problemResponse('The webhook URL is refused (not https, or a loopback, private or internal address), or the account already has the most endpoints it may have.'),
   InternalError: problemResponse('Unexpected failure on our side (logged); retrying is safe.'),
   ServiceUnavailable: problemResponse('Storage failed and nothing was kept; retry after `Retry-After` seconds.', 'Retry-After'),
 }

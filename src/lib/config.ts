@@ -31,6 +31,7 @@ const Vars = z.object({
   EVENTS_MAX_SECONDS: positiveInt(3600),
   CORS_ALLOWED_ORIGINS: z.string(),
   SIGNED_URL_SECONDS: positiveInt(7 * 24 * 3600),
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }),
   // Secrets (`wrangler secret put`; locally `.dev.vars`, which `npm start` writes once).
   URL_SIGNING_KEY: z.string({ error: 'is not set (a secret: `wrangler secret put URL_SIGNING_KEY`)' }).min(32, 'must be at least 32 characters'),
   URL_SIGNING_KEY_PREVIOUS: z.union([z.literal(''), z.string().min(32, 'must be at least 32 characters')]).optional(),
@@ -49,6 +50,8 @@ export interface Config {
   signingKeys: SigningKeys
   /** How long a signed URL in the owner's metadata stays valid. */
   signedUrlSeconds: number
+  /** Whether webhook endpoints may be http or local addresses (a receiver on a developer's machine); false in production. */
+  webhookAllowPrivateUrls: boolean
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +75,7 @@ export function readConfig(env: object): Config {
     corsAllowedOrigins: parseOrigins(v.CORS_ALLOWED_ORIGINS),
     signingKeys: { current: v.URL_SIGNING_KEY, previous: v.URL_SIGNING_KEY_PREVIOUS || null },
     signedUrlSeconds: v.SIGNED_URL_SECONDS,
+    webhookAllowPrivateUrls: v.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
   }
   cache.set(env, config)
   return config

@@ -31,6 +31,13 @@ export type LogEvent =
   | 'repair.step_failed'
   | 'repair.enqueue_failed'
   | 'repair.orphans_deleted'
+  | 'webhook.bad_message'
+  | 'webhook.dispatch_deferred'
+  | 'webhook.delivered'
+  | 'webhook.attempt_failed'
+  | 'webhook.skipped'
+  | 'webhook.disabled'
+  | 'webhook.dead_letter'
 
 export type LogLevel = 'info' | 'warn' | 'error'
 

@@ -18,6 +18,8 @@ export const PROBLEM_KINDS = {
   'upload-url-used': { title: 'Upload URL already used', explanation: 'A direct-upload URL takes exactly one image. Ask the owner for a new one (`POST /images/direct-uploads`).' },
   'upload-url-expired': { title: 'Upload URL expired', explanation: 'A direct-upload URL works until its `expiresAt` (2 minutes to 6 hours after it was made). Ask the owner for a new one.' },
   'upload-url-in-use': { title: 'Upload URL in use', explanation: 'Another upload through this direct-upload URL is still running. If it fails, the URL can be used again: retry after `Retry-After` seconds.' },
+  'webhook-url-refused': { title: 'Webhook URL refused', explanation: 'A webhook endpoint must be an absolute https URL of a public host, without credentials or a fragment: not localhost, a bare name, or a loopback, private, link-local or other internal address. Register a URL the internet can reach.' },
+  'webhook-limit': { title: 'Too many webhook endpoints', explanation: 'An account has at most 10 webhook endpoints. Delete one you no longer use (`DELETE /webhooks/{id}`), or send several event types to one endpoint.' },
   'not-found': { title: 'Not found', explanation: "No such image, file or route. Someone else's image answers this too, so ids are never confirmed. A variant file appears once the variant is made: follow the URLs in the image metadata." },
   'method-not-allowed': { title: 'Method not allowed', explanation: 'The path exists, but not with this method. The `Allow` header lists the methods it accepts.' },
   'payload-too-large': { title: 'Payload too large', explanation: 'The uploaded file is over the size limit (5 MB unless configured otherwise). Nothing was stored.' },

@@ -5,9 +5,11 @@
  */
 import { readConfig } from '../lib/config'
 import { log } from '../lib/log'
-import { openStore } from '../store'
+import { openStore, type Store } from '../store'
 import { purgeDirectUploads } from '../store/d1/direct-uploads'
 import { purgeExpiredKeys } from '../store/d1/idempotency'
+import { purgeEvents, undispatchedEvents } from '../store/d1/webhooks'
+import { dispatchEvents } from '../store/webhooks'
 import { sweepOrphans, type SweepReport } from './orphans'
 import { repairStuck, type RepairReport } from './repair'
 
@@ -17,6 +19,17 @@ export interface CronReport {
   expiredIdempotencyKeys?: number
   /** Direct uploads expired (never used) or used, a day on: drafts end here. */
   spentDirectUploads?: number
+  /** Webhook events a crash left unsent, now fanned out (deliveries queued), and old events deleted. */
+  webhookEvents?: { dispatched: number; deliveries: number; purged: number }
+}
+
+/** An event younger than this may still be fanned out by its writer, right after its batch. */
+export const UNDISPATCHED_AFTER_MS = 60_000
+
+async function redispatchEvents(store: Store, now: number): Promise<NonNullable<CronReport['webhookEvents']>> {
+  const ids = await undispatchedEvents(store, now - UNDISPATCHED_AFTER_MS, 100)
+  const deliveries = await dispatchEvents(store, ids, now)
+  return { dispatched: ids.length, deliveries, purged: await purgeEvents(store, now) }
 }
 
 export async function runRepairCron(env: Env, now = Date.now()): Promise<CronReport> {
@@ -36,6 +49,7 @@ export async function runRepairCron(env: Env, now = Date.now()): Promise<CronRep
   await step('orphans', () => sweepOrphans(store, now))
   await step('expiredIdempotencyKeys', () => purgeExpiredKeys(store, now))
   await step('spentDirectUploads', () => purgeDirectUploads(store, now))
+  await step('webhookEvents', () => redispatchEvents(store, now))
   if (errors.length > 0) throw new AggregateError(errors, `${errors.length} repair step(s) failed`)
   return report
 }

@@ -24,3 +24,20 @@ export async function sendMessages(store: Store, messages: VariantMessage[]): Pr
   if (messages.length === 0) return
   await store.queue.sendBatch(messages.map((body) => ({ body, contentType: 'json' as const })))
 }
+
+/** One webhook delivery: an event to one endpoint (the consumer reads both from D1 and signs then). */
+export const WebhookMessage = z.object({
+  eventId: z.string().check(z.minLength(1)),
+  endpointId: z.string().check(z.minLength(1)),
+})
+export type WebhookMessage = z.infer<typeof WebhookMessage>
+
+/** Where webhook deliveries go after their last retry (wrangler.toml). */
+export const WEBHOOK_DEAD_LETTER_QUEUE = 'image-webhooks-dlq'
+
+export async function sendWebhookMessages(store: Store, messages: WebhookMessage[]): Promise<void> {
+  // sendBatch takes at most 100 messages.
+  for (let i = 0; i < messages.length; i += 100) {
+    await store.webhookQueue.sendBatch(messages.slice(i, i + 100).map((body) => ({ body, contentType: 'json' as const })))
+  }
+}

@@ -1,7 +1,9 @@
 /** Images and their variant rows in D1: the upload's insert, reads by id and by page, and deletion. */
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
 import type { Store } from '..'
+import { dispatchQuietly } from '../webhooks'
 import { markDirectUploadUsed } from './direct-uploads'
+import { deletedEventStatement } from './webhooks'
 import { idempotencyKeys, imageVariants, images, variantFiles, type ImageRow, type VariantFileRow, type VariantRow } from './schema'
 
 export type { ImageRow, VariantFileRow, VariantRow }
@@ -93,13 +95,19 @@ export async function isOwner({ db }: Store, id: string, userId: string): Promis
   return (await db.select({ id: images.id }).from(images).where(and(eq(images.id, id), eq(images.userId, userId))).get()) !== undefined
 }
 
-/** The image's rows, and the idempotency keys naming it (a retry must not replay an answer naming a deleted image). */
-export async function deleteImageRows({ db }: Store, id: string): Promise<void> {
-  await db.batch([
+/**
+ * The image's rows, and the idempotency keys naming it (a retry must not replay an answer naming a
+ * deleted image); its `image.deleted` webhook event in the same batch, fanned out after it.
+ */
+export async function deleteImageRows(store: Store, id: string): Promise<void> {
+  const { db } = store
+  const [event] = await db.batch([
+    deletedEventStatement(db, id, Date.now()),
     db.delete(imageVariants).where(eq(imageVariants.originalImageId, id)),
     db.delete(images).where(eq(images.id, id)),
     db.delete(idempotencyKeys).where(eq(idempotencyKeys.imageId, id)),
   ])
+  await dispatchQuietly(store, event.map((e) => e.id))
 }
 
 /** Where a page ends: the last image's (createdAt, id), the sort key. */

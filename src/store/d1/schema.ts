@@ -162,6 +162,64 @@ export const directUploads = sqliteTable(
   (t) => [index('direct_uploads_expires').on(t.expiresAt), index('direct_uploads_user_created').on(t.userId, t.createdAt)],
 )
 
+/**
+ * An owner's webhook endpoints (POST /webhooks). The signing secret must be stored readable, since
+ * every delivery is signed with it (Standard Webhooks' symmetric scheme). After a rotation the
+ * previous secret signs too, until `previousSecretExpiresAt`. An endpoint that keeps failing is
+ * disabled (`enabled` false, `disabledReason` says why) until the owner enables it again.
+ */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    /** Event types delivered to it (src/lib/webhooks.ts WEBHOOK_EVENT_TYPES). */
+    events: text('events', { mode: 'json' }).notNull().$type<string[]>(),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: integer('previous_secret_expires_at'),
+    /** The API's base URL when the endpoint was registered: the base of the URLs in its events. */
+    baseUrl: text('base_url').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    /** First failed attempt since the last success; null while deliveries succeed. */
+    failingSince: integer('failing_since'),
+    lastError: text('last_error'),
+    lastAttemptAt: integer('last_attempt_at'),
+    lastSuccessAt: integer('last_success_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_user').on(t.userId, t.createdAt)],
+)
+
+/**
+ * Webhook events, the outbox: written in the same D1 batch as the change they report (a variant
+ * result that finishes the image, a deletion), then fanned out to the endpoints as queue messages
+ * (`dispatchedAt`); the repair cron fans out any event left undispatched. The id is the event's
+ * `webhook-id`, the same on every retry, so receivers can deduplicate. One event per image and type.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** No foreign key: an image.deleted event outlives its image. */
+    imageId: text('image_id').notNull(),
+    type: text('type').notNull(),
+    /** The event's data when it cannot be read later (image.deleted); else built from the image at delivery. */
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>(),
+    createdAt: integer('created_at').notNull(),
+    dispatchedAt: integer('dispatched_at'),
+  },
+  (t) => [uniqueIndex('webhook_events_image_type').on(t.imageId, t.type), index('webhook_events_created').on(t.createdAt)],
+)
+
 /** Small named values the repair cron keeps between runs (the R2 sweep's position). */
 export const repairState = sqliteTable('repair_state', {
   name: text('name').primaryKey(),
@@ -173,3 +231,5 @@ export type ImageRow = typeof images.$inferSelect
 export type VariantRow = typeof imageVariants.$inferSelect
 export type VariantFileRow = typeof variantFiles.$inferSelect
 export type DirectUploadRow = typeof directUploads.$inferSelect
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect
+export type WebhookEventRow = typeof webhookEvents.$inferSelect

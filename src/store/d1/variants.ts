@@ -1,10 +1,13 @@
 /**
  * Variant results in D1: each write rolls the image's status up in the same batch, and nothing
- * changes a variant that reached a final state.
+ * changes a variant that reached a final state. The write that makes the image final also writes
+ * its webhook event (if anyone listens), and fans it out after the batch.
  */
 import { and, asc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm'
 import type { Store } from '..'
+import { dispatchQuietly } from '../webhooks'
 import type { Db } from './client'
+import { finalEventStatement } from './webhooks'
 import { imageVariants, images, variantFiles, type Status } from './schema'
 
 /** Final states: nothing the consumer does later may change them. */
@@ -32,6 +35,9 @@ const rollUp = (database: Db, imageId: string, now: number) =>
     })
     .where(eq(images.id, imageId))
 
+/** The ids a `finalEventStatement` returned (none when the image is not final yet, or nobody listens). */
+const eventIds = (rows: unknown) => (rows as { id: string }[]).map((r) => r.id)
+
 /** One stored file of a made variant. */
 export interface MadeFile {
   format: string
@@ -58,7 +64,8 @@ export type RecordOutcome = { kind: 'recorded' } | { kind: 'settled'; imagePath:
  * Marks a variant made, only if nothing finished it before: the first result
  * wins, so two consumers racing on one variant leave one consistent row.
  */
-export async function recordVariant({ db: database }: Store, imageId: string, variantId: string, made: MadeVariant): Promise<RecordOutcome> {
+export async function recordVariant(store: Store, imageId: string, variantId: string, made: MadeVariant): Promise<RecordOutcome> {
+  const database = store.db
   const now = Date.now()
   const fallback = made.files[0]
   // The file rows are written only if the variant row now holds our fallback: the first result wins for all its files.
@@ -80,7 +87,7 @@ export async function recordVariant({ db: database }: Store, imageId: string, va
       )
       .onConflictDoNothing(),
   )
-  const [updated] = await database.batch([
+  const results = await database.batch([
     database
       .update(imageVariants)
       .set({ imagePath: fallback.imagePath, width: made.width, height: made.height, bytes: fallback.bytes, sha256: fallback.sha256, status: 'completed', error: null, lastError: null, updatedAt: now })
@@ -88,22 +95,28 @@ export async function recordVariant({ db: database }: Store, imageId: string, va
       .returning({ id: imageVariants.id }),
     ...files,
     rollUp(database, imageId, now),
+    finalEventStatement(database, imageId, now),
   ])
+  const [updated] = results
+  await dispatchQuietly(store, eventIds(results.at(-1)))
   if (updated.length > 0) return { kind: 'recorded' }
   const row = await database.select({ imagePath: imageVariants.imagePath }).from(imageVariants).where(eq(imageVariants.id, variantId)).get()
   return row ? { kind: 'settled', imagePath: row.imagePath } : { kind: 'gone' }
 }
 
-export async function markFailed({ db: database }: Store, imageId: string, variantIds: string[], reason: string): Promise<void> {
+export async function markFailed(store: Store, imageId: string, variantIds: string[], reason: string): Promise<void> {
   if (variantIds.length === 0) return
+  const database = store.db
   const now = Date.now()
-  await database.batch([
+  const [, , event] = await database.batch([
     database
       .update(imageVariants)
       .set({ status: 'failed', error: clip(reason), updatedAt: now })
       .where(and(inArray(imageVariants.id, variantIds), notInArray(imageVariants.status, FINAL))),
     rollUp(database, imageId, now),
+    finalEventStatement(database, imageId, now),
   ])
+  await dispatchQuietly(store, eventIds(event))
 }
 
 /**
@@ -122,9 +135,10 @@ export async function noteAttemptFailed({ db: database }: Store, variantIds: str
 export const DEAD_LETTER_REASON = 'Processing kept failing after every retry'
 
 /** A variant whose message exhausted its retries: failed, with the last attempt's error as the reason. */
-export async function markDeadLettered({ db: database }: Store, imageId: string, variantId: string): Promise<void> {
+export async function markDeadLettered(store: Store, imageId: string, variantId: string): Promise<void> {
+  const database = store.db
   const now = Date.now()
-  await database.batch([
+  const [, , event] = await database.batch([
     database
       .update(imageVariants)
       .set({
@@ -134,7 +148,9 @@ export async function markDeadLettered({ db: database }: Store, imageId: string,
       })
       .where(and(eq(imageVariants.id, variantId), notInArray(imageVariants.status, FINAL))),
     rollUp(database, imageId, now),
+    finalEventStatement(database, imageId, now),
   ])
+  await dispatchQuietly(store, eventIds(event))
 }
 
 /** Variants still `draft` or `processing` that have not moved since `cutoff`, oldest first. */
