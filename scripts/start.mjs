@@ -34,7 +34,8 @@ execFileSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', .
 const base = `http://${ip}:${port}`
 const dev = spawn(
   'npx',
-  ['wrangler', 'dev', '-c', 'wrangler.toml', '-c', 'wrangler.processor.toml', '--ip', ip, '--port', String(port), '--test-scheduled', ...state, ...args],
+  // Webhook endpoints on this machine (http://127.0.0.1:…) are allowed locally; production refuses them.
+  ['wrangler', 'dev', '-c', 'wrangler.toml', '-c', 'wrangler.processor.toml', '--ip', ip, '--port', String(port), '--test-scheduled', '--var', 'WEBHOOK_ALLOW_PRIVATE_URLS:true', ...state, ...args],
   { stdio: 'inherit' },
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))
