@@ -4,10 +4,11 @@ import { HTTPException } from 'hono/http-exception'
 import { ConfigError, readConfig } from '../lib/config'
 import { log } from '../lib/log'
 import { problem, ProblemError } from '../lib/problem'
-import { openStore } from '../store'
+import { openStore, type SessionStart } from '../store'
+import { BOOKMARK_HEADER, isBookmark } from '../store/d1/session'
 import { allowedMethods } from './allowed-methods'
 import { baseUrl } from './base-url'
-import { registerContract, response } from './contract'
+import { registerContract, response, withBookmarks } from './contract'
 import { cors } from './cors'
 import type { AppEnv } from './env'
 import { requestLog } from './log'
@@ -28,6 +29,19 @@ import { listWebhooks } from './routes/list-webhooks'
 import { rotateWebhookSecret } from './routes/rotate-webhook-secret'
 import { updateWebhook } from './routes/update-webhook'
 
+/**
+ * Where a request's D1 session starts: after the caller's bookmark if it sent one (read-your-writes
+ * across requests), else anywhere for reads (a nearby replica) and at the primary for writes.
+ */
+function sessionStart(c: Context<AppEnv>): SessionStart {
+  const bookmark = c.req.header(BOOKMARK_HEADER)
+  if (bookmark !== undefined) {
+    if (!isBookmark(bookmark)) throw new ProblemError(400, 'bad-request', `${BOOKMARK_HEADER} is not a bookmark this service gave out.`)
+    return bookmark
+  }
+  return c.req.method === 'GET' || c.req.method === 'HEAD' ? 'first-unconstrained' : 'first-primary'
+}
+
 /** Problem `type` URIs point at this service; the config may be unset if a request failed before it was read. */
 const problemBase = (c: Context<AppEnv>) => (c.get('config') ? baseUrl(c) : new URL(c.req.url).origin)
 
@@ -46,8 +60,12 @@ export function createApp() {
   app.use(async (c, next) => {
     // Throws ConfigError on a missing or malformed variable: every request fails loudly (onError).
     c.set('config', readConfig(c.env))
-    c.set('store', openStore(c.env))
+    c.set('store', openStore(c.env, sessionStart(c)))
     await next()
+    // Every answer that touched D1 says where its session got to: sent back, it makes the next read
+    // at least that fresh (read-your-writes with read replicas).
+    const bookmark = c.get('store').bookmark()
+    if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark)
   })
   // Browser access to the API (not to /files, which <img> loads without CORS). `/images/*` covers `/images` too.
   app.use('/images/*', cors)
@@ -84,20 +102,24 @@ export function createApp() {
       500: response('InternalError'),
     },
   })
-  app.doc31('/openapi.json', (c) => ({
-    openapi: '3.1.0',
-    info: {
-      title: 'Image service',
-      version: '1.0.0',
-      description: [
-        'Upload JPEG and PNG images; get their metadata and immutable, content-hashed file URLs of three resized variants.',
-        'Errors are RFC 9457 problem details whose `type` is a page of this service.',
-        'A method a path does not accept answers 405 with `Allow` (shared response `MethodNotAllowed`); a path that does not exist, 404.',
-        'Operations under /images answer CORS preflights for the origins in `CORS_ALLOWED_ORIGINS`.',
-      ].join(' '),
-    },
-    servers: [{ url: baseUrl(c), description: 'This service' }],
-  }))
+  app.get('/openapi.json', (c) => {
+    const document = app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Image service',
+        version: '1.0.0',
+        description: [
+          'Upload JPEG and PNG images; get their metadata and immutable, content-hashed file URLs of three resized variants.',
+          'Errors are RFC 9457 problem details whose `type` is a page of this service.',
+          'A method a path does not accept answers 405 with `Allow` (shared response `MethodNotAllowed`); a path that does not exist, 404.',
+          'Operations under /images answer CORS preflights for the origins in `CORS_ALLOWED_ORIGINS`.',
+          'Every answer that read or wrote metadata carries `X-D1-Bookmark`; send the latest one back on your next request to read at least what you wrote (read replicas).',
+        ].join(' '),
+      },
+      servers: [{ url: baseUrl(c), description: 'This service' }],
+    })
+    return c.json(withBookmarks(document))
+  })
 
   app.notFound((c) => {
     const base = problemBase(c)

@@ -37,6 +37,7 @@ const HEADERS = {
   'X-Content-Type-Options': string('Keeps browsers from sniffing a file as another type.', { enum: ['nosniff'] }),
   'Content-Security-Policy': string('Keeps a file or page from running anything.'),
   Allow: { ...string('The methods the path accepts.', { example: 'GET, HEAD, DELETE' }), required: true },
+  'X-D1-Bookmark': string("Where this answer's D1 session got to (absent if it touched no metadata). Send the latest you have back in the `X-D1-Bookmark` request header: that request reads at least this fresh a copy of the metadata, so you always see your own writes.", { example: '00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683' }),
 } as const
 
 export type HeaderName = keyof typeof HEADERS
@@ -74,6 +75,36 @@ const RESPONSES = {
 }
 
 export type ResponseName = keyof typeof RESPONSES
+
+type Doc = { paths?: Record<string, Record<string, any>>; components?: Record<string, Record<string, any>> }
+
+/**
+ * Every operation takes the optional `X-D1-Bookmark` request header and every answer may carry it
+ * (api/app.ts sets it on any response that touched D1): added to the generated document in one
+ * place rather than to each route.
+ */
+export function withBookmarks<T>(document: T): T {
+  const doc = document as Doc
+  const header = { $ref: `#/components/headers/${refName('X-D1-Bookmark')}` }
+  const addTo = (res: any) => {
+    if (!res || res.$ref) return
+    res.headers = { ...res.headers, 'X-D1-Bookmark': header }
+  }
+  doc.components ??= {}
+  doc.components.parameters = {
+    ...doc.components.parameters,
+    D1Bookmark: { name: 'X-D1-Bookmark', in: 'header', required: false, description: 'The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata.', schema: { type: 'string', maxLength: 600 } },
+  }
+  for (const res of Object.values(doc.components.responses ?? {})) addTo(res)
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(method)) continue
+      op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/D1Bookmark' }]
+      for (const res of Object.values(op.responses ?? {})) addTo(res)
+    }
+  }
+  return document
+}
 
 /** A shared error response by reference to `components.responses`. */
 export const response = (name: ResponseName) => ({ $ref: `#/components/responses/${name}` })

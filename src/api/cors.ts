@@ -2,8 +2,8 @@ import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from './env'
 
 const ALLOW_METHODS = 'GET, HEAD, POST, DELETE, OPTIONS'
-const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key'
-const EXPOSE_HEADERS = 'Location, Retry-After'
+const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-D1-Bookmark'
+const EXPOSE_HEADERS = 'Location, Retry-After, X-D1-Bookmark'
 
 /** Whether a browser page at `origin` may call the API (pure; `*` in the list allows any). */
 export function originAllowed(origin: string | null | undefined, allowed: readonly string[]): origin is string {

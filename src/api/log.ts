@@ -17,5 +17,7 @@ export const requestLog = createMiddleware<AppEnv>(async (c, next) => {
     ms: Date.now() - started,
     userId: c.get('userId') ?? null,
     ray: c.req.header('cf-ray') ?? null,
+    // The request's D1 cost (the write budget, docs/capacity.md); absent when the config failed first.
+    d1: c.get('store')?.usage ?? null,
   })
 })

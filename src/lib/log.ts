@@ -21,6 +21,7 @@ export type LogEvent =
   | 'colour.fallback'
   | 'variant.bad_message'
   | 'variant.completed'
+  | 'variant.batch'
   | 'variant.failed'
   | 'variant.retry'
   | 'variant.requeued'

@@ -31,9 +31,14 @@ export async function processVariantBatch(batch: MessageBatch<unknown>, env: Pro
   }
   const budget = options.budgetMs ?? BATCH_BUDGET_MS
   const started = Date.now()
-  for (const [i, group] of groups.entries()) {
-    if (Date.now() - started > budget) return requeue(store, groups.slice(i))
-    await makeVariants(store, group.imageId, group.items)
+  try {
+    for (const [i, group] of groups.entries()) {
+      if (Date.now() - started > budget) return await requeue(store, groups.slice(i))
+      await makeVariants(store, group.imageId, group.items)
+    }
+  } finally {
+    // The batch's D1 cost, for the write budget (docs/capacity.md).
+    log.info('variant.batch', { images: groups.length, messages: batch.messages.length, d1: store.usage, ms: Date.now() - started })
   }
 }
 

@@ -5,6 +5,9 @@
  * a binding themselves, so changing a storage service is a change in here.
  */
 import { db, type Db } from './d1/client'
+import { openSession, type D1Usage, type SessionStart } from './d1/session'
+
+export type { D1Usage, SessionStart }
 
 export interface StoreBindings {
   DB: D1Database
@@ -20,6 +23,18 @@ export interface Store {
   readonly queue: Queue
   /** Webhook deliveries, one message per event and endpoint (store/webhooks.ts). */
   readonly webhookQueue: Queue
+  /** What this store's D1 session cost so far. */
+  readonly usage: D1Usage
+  /** The session's latest bookmark (null before its first query): hand it back to continue from there. */
+  bookmark(): string | null
 }
 
-export const openStore = (env: StoreBindings): Store => ({ db: db(env.DB), bucket: env.IMAGES, queue: env.VARIANT_QUEUE, webhookQueue: env.WEBHOOK_QUEUE })
+/**
+ * A store on one D1 session (d1/session.ts). The default, `first-primary`, is for writers and for
+ * work that must see the latest state (the processor, the cron, webhook deliveries); the API picks
+ * per request (api/app.ts).
+ */
+export function openStore(env: StoreBindings, start: SessionStart = 'first-primary'): Store {
+  const session = openSession(env.DB, start)
+  return { db: db(session.database), bucket: env.IMAGES, queue: env.VARIANT_QUEUE, webhookQueue: env.WEBHOOK_QUEUE, usage: session.usage, bookmark: session.bookmark }
+}

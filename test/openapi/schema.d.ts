@@ -489,6 +489,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -503,6 +504,7 @@ export interface components {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -516,6 +518,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -529,6 +532,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -542,6 +546,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -556,6 +561,7 @@ export interface components {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
                 Allow: components["headers"]["Allow"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -570,6 +576,7 @@ export interface components {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -583,6 +590,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -596,6 +604,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -610,6 +619,7 @@ export interface components {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
                 "Content-Range": components["headers"]["ContentRange"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -623,6 +633,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -637,6 +648,7 @@ export interface components {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -650,6 +662,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -663,6 +676,7 @@ export interface components {
                 Vary: components["headers"]["Vary"];
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -677,6 +691,7 @@ export interface components {
                 "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                 "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
                 "Retry-After": components["headers"]["RetryAfter"];
+                "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                 [name: string]: unknown;
             };
             content: {
@@ -684,7 +699,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+        D1Bookmark: string;
+    };
     requestBodies: never;
     headers: {
         /** @description `no-store` for anything that changes; files are `public, max-age=31536000, immutable` (a private image's, through a signed URL: `private, max-age=<seconds until exp>`); a missing file `public, max-age=60`. */
@@ -723,6 +741,8 @@ export interface components {
         ContentSecurityPolicy: string;
         /** @description The methods the path accepts. */
         Allow: string;
+        /** @description Where this answer's D1 session got to (absent if it touched no metadata). Send the latest you have back in the `X-D1-Bookmark` request header: that request reads at least this fresh a copy of the metadata, so you always see your own writes. */
+        XD1Bookmark: string;
     };
     pathItems: never;
 }
@@ -736,7 +756,10 @@ export interface operations {
                 /** @description From the previous page's `nextCursor` */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -749,6 +772,7 @@ export interface operations {
                     Vary: components["headers"]["Vary"];
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                     "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -766,6 +790,8 @@ export interface operations {
             header?: {
                 /** @description Makes retries safe: the same key (per user, 24 h) returns the first answer; with a different body it is a 422. */
                 "Idempotency-Key"?: string;
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
             };
             path?: never;
             cookie?: never;
@@ -802,6 +828,7 @@ export interface operations {
                     Vary: components["headers"]["Vary"];
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                     "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -822,7 +849,10 @@ export interface operations {
     createDirectUpload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -839,6 +869,7 @@ export interface operations {
                     Vary: components["headers"]["Vary"];
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                     "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -857,7 +888,10 @@ export interface operations {
                 /** @description The secret part of the upload URL. */
                 token: string;
             };
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -883,6 +917,7 @@ export interface operations {
                     Vary: components["headers"]["Vary"];
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                     "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -904,7 +939,10 @@ export interface operations {
     getImage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -919,6 +957,7 @@ export interface operations {
                     Vary: components["headers"]["Vary"];
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                     "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -934,7 +973,10 @@ export interface operations {
     deleteImage: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -948,6 +990,7 @@ export interface operations {
                     Vary: components["headers"]["Vary"];
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                     "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -962,7 +1005,10 @@ export interface operations {
     getImageEvents: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -977,6 +1023,7 @@ export interface operations {
                     Vary: components["headers"]["Vary"];
                     "Access-Control-Allow-Origin": components["headers"]["AccessControlAllowOrigin"];
                     "Access-Control-Expose-Headers": components["headers"]["AccessControlExposeHeaders"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1004,6 +1051,8 @@ export interface operations {
                 "If-None-Match"?: string;
                 /** @description Serve `Range` only if the file still has this ETag, else the whole file. */
                 "If-Range"?: string;
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
             };
             path: {
                 imageId: string;
@@ -1024,6 +1073,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1045,6 +1095,7 @@ export interface operations {
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     "Content-Range": components["headers"]["ContentRange"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1064,6 +1115,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1089,6 +1141,8 @@ export interface operations {
                 "If-None-Match"?: string;
                 /** @description Serve `Range` only if the file still has this ETag, else the whole file. */
                 "If-Range"?: string;
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
             };
             path: {
                 imageId: string;
@@ -1109,6 +1163,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1125,6 +1180,7 @@ export interface operations {
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     "Content-Range": components["headers"]["ContentRange"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1139,6 +1195,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1160,6 +1217,8 @@ export interface operations {
             header?: {
                 /** @description e.g. `image/avif,image/webp,*\/*`: named modern formats are preferred. */
                 Accept?: string;
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
             };
             path: {
                 id: string;
@@ -1182,6 +1241,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1205,6 +1265,7 @@ export interface operations {
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     "Content-Range": components["headers"]["ContentRange"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1221,6 +1282,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1242,6 +1304,8 @@ export interface operations {
             header?: {
                 /** @description e.g. `image/avif,image/webp,*\/*`: named modern formats are preferred. */
                 Accept?: string;
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
             };
             path: {
                 id: string;
@@ -1264,6 +1328,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1282,6 +1347,7 @@ export interface operations {
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
                     "Content-Range": components["headers"]["ContentRange"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1298,6 +1364,7 @@ export interface operations {
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
                     Age: components["headers"]["Age"];
                     "CF-Cache-Status": components["headers"]["CFCacheStatus"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1311,7 +1378,10 @@ export interface operations {
     listWebhooks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1321,6 +1391,7 @@ export interface operations {
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1336,7 +1407,10 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1350,6 +1424,7 @@ export interface operations {
             201: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1366,7 +1441,10 @@ export interface operations {
     getWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -1378,6 +1456,7 @@ export interface operations {
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1393,7 +1472,10 @@ export interface operations {
     deleteWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -1404,6 +1486,7 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1417,7 +1500,10 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -1433,6 +1519,7 @@ export interface operations {
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1450,7 +1537,10 @@ export interface operations {
     rotateWebhookSecret: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 id: string;
             };
@@ -1466,6 +1556,7 @@ export interface operations {
             200: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1482,7 +1573,10 @@ export interface operations {
     getProblemType: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path: {
                 kind: string;
             };
@@ -1496,6 +1590,7 @@ export interface operations {
                     "Cache-Control": components["headers"]["CacheControl"];
                     "X-Content-Type-Options": components["headers"]["XContentTypeOptions"];
                     "Content-Security-Policy": components["headers"]["ContentSecurityPolicy"];
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1509,7 +1604,10 @@ export interface operations {
     getOpenApiDocument: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The latest `X-D1-Bookmark` you received: this request then sees at least that state of the metadata. */
+                "X-D1-Bookmark"?: components["parameters"]["D1Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1518,6 +1616,7 @@ export interface operations {
             /** @description The document */
             200: {
                 headers: {
+                    "X-D1-Bookmark": components["headers"]["XD1Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
