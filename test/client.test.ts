@@ -1,6 +1,7 @@
 import { hc } from 'hono/client'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { AppType } from '../src/index'
+import { bookmarkingFetch } from '../src/lib/bookmarks'
 import { fixture } from './fixtures'
 import { BASE, call, captureQueue, createUser, runQueue } from './helpers'
 
@@ -9,6 +10,27 @@ beforeAll(async () => ({ token } = await createUser()))
 
 // The typed client, talking to the Worker in this runtime instead of the network.
 const client = hc<AppType>(BASE, { fetch: (input: RequestInfo | URL, init?: RequestInit) => call(new Request(input, init)) })
+
+describe('bookmarkingFetch: read-your-writes for clients', () => {
+  it('sends back the newest bookmark it was given, on every later request', async () => {
+    const sent: (string | null)[] = []
+    const fetch = bookmarkingFetch((input, init) => {
+      const req = new Request(input, init)
+      sent.push(req.headers.get('x-d1-bookmark'))
+      return call(req)
+    })
+    const api = hc<AppType>(BASE, { fetch, headers: { authorization: `Bearer ${token}` } })
+    const created = await api.webhooks.$post({ json: { url: 'http://127.0.0.1:9/hook' } })
+    expect(created.status).toBe(201)
+    const written = created.headers.get('x-d1-bookmark')
+    expect(written).toEqual(expect.any(String))
+    expect(fetch.bookmark()).toBe(written)
+    const listed = await api.webhooks.$get()
+    expect(listed.status).toBe(200)
+    expect(sent).toEqual([null, written])
+    expect(fetch.bookmark()! >= written!).toBe(true)
+  })
+})
 
 describe('hc<AppType> (hono/client)', () => {
   it('uploads a photo and reads its metadata with types', async () => {
