@@ -1,6 +1,9 @@
 // The upload page: no framework, no build step. It talks to the same Worker
 // that serves it: POST /images, GET /images/{id}/events (SSE), GET /images/{id},
 // and GET /images (the user's earlier uploads, shown again after a reload).
+// Opened as /#upload=<encodeURIComponent(uploadURL)> (a URL of POST /images/direct-uploads),
+// it uploads one photo through that URL instead, without a token: the stored token is
+// neither read nor sent. The URL is in the fragment, so its secret never reaches a server log.
 
 const TOKEN_KEY = 'image-service.token'
 const PARALLEL_UPLOADS = 3
@@ -13,29 +16,144 @@ const tokenInput = $('#token')
 const uploads = $('#uploads')
 const older = $('#older')
 
+// ---- D1 bookmarks: every answer says how fresh its metadata was; sending the newest back
+// makes later reads see this page's own uploads even when a read replica answers them.
+
+const BOOKMARK = 'X-D1-Bookmark'
+let bookmark = null
+function noteBookmark(value) {
+  if (value && (!bookmark || value > bookmark)) bookmark = value
+}
+const withBookmark = (headers = {}) => (bookmark ? { ...headers, [BOOKMARK]: bookmark } : headers)
+async function api(url, init = {}) {
+  const res = await fetch(url, { ...init, headers: withBookmark(init.headers) })
+  noteBookmark(res.headers.get(BOOKMARK))
+  return res
+}
+
+// ---- a one-time upload link in the fragment: #upload=<uploadURL> -------------
+
+/** The upload link of the fragment: null without one, else `{ url }`, or `{ error }` for one this page cannot use. */
+function readUploadLink(hash) {
+  const match = /^#upload=(.+)$/.exec(hash)
+  if (!match) return null
+  const unusable = { error: 'This upload link is not one of this service\'s (it may have been cut short when it was copied). Ask whoever sent it for the whole link, or a new one.' }
+  let url
+  try {
+    url = new URL(decodeURIComponent(match[1]))
+  } catch {
+    return unusable
+  }
+  // Only this service's own upload URLs: the page never sends a photo anywhere else (and its CSP would not let it).
+  if (url.origin !== location.origin || !/^\/direct-uploads\/[^/]+$/.test(url.pathname) || !url.searchParams.get('token')) return unusable
+  return { url: url.href }
+}
+
+/** Upload-link mode: `state` is 'ready' (the link takes a photo), 'busy' (one is being sent) or 'used'. */
+const direct = readUploadLink(location.hash)
+if (direct) {
+  direct.state = direct.error ? 'unusable' : 'ready'
+  direct.usedFor = null
+}
+// Another link (or none) in the address bar: start again in the right mode.
+window.addEventListener('hashchange', () => location.reload())
+
 // ---- token, kept in localStorage ------------------------------------------
 
-tokenInput.value = localStorage.getItem(TOKEN_KEY) ?? ''
-let typing
-tokenInput.addEventListener('input', () => {
+if (direct) {
+  // No token on this page at all: the section goes, and localStorage is not read.
+  $('#token-section').hidden = true
+  $('#direct').hidden = false
+  $('#drop-title').textContent = 'Drop a photo here'
+  $('#pick-text').textContent = 'Choose a photo'
+  $('#files').multiple = false
+  showDirectState()
+} else {
+  tokenInput.value = localStorage.getItem(TOKEN_KEY) ?? ''
+  let typing
+  tokenInput.addEventListener('input', () => {
+    const token = tokenInput.value.trim()
+    if (token) localStorage.setItem(TOKEN_KEY, token)
+    else localStorage.removeItem(TOKEN_KEY)
+    clearTimeout(typing)
+    typing = setTimeout(showHistory, 400)
+  })
+  $('#forget-token').addEventListener('click', () => {
+    tokenInput.value = ''
+    localStorage.removeItem(TOKEN_KEY)
+    showHistory()
+    tokenInput.focus()
+  })
+  $('#show-token').addEventListener('click', (e) => {
+    const show = tokenInput.type === 'password'
+    tokenInput.type = show ? 'text' : 'password'
+    e.currentTarget.textContent = show ? 'Hide' : 'Show'
+    e.currentTarget.setAttribute('aria-pressed', String(show))
+  })
+  $('#create-link').addEventListener('click', createUploadLink)
+}
+
+function showDirectState() {
+  const status = $('#direct-status')
+  status.classList.toggle('error', direct.state === 'unusable')
+  status.textContent = {
+    unusable: direct.error,
+    ready: 'Choose or drop one JPEG or PNG photo. If the service refuses it (wrong type, too large), the link still works for another.',
+    busy: 'Uploading your photo…',
+    used: `The link has been used for ${direct.usedFor ?? 'a photo'}. To upload another photo, ask for a new link.`,
+  }[direct.state]
+}
+
+// ---- making a one-time upload link (with the token) ---------------------------
+
+async function createUploadLink() {
+  const button = $('#create-link')
+  const result = $('#link-result')
+  const show = (...nodes) => {
+    result.replaceChildren(...nodes)
+    result.hidden = false
+  }
   const token = tokenInput.value.trim()
-  if (token) localStorage.setItem(TOKEN_KEY, token)
-  else localStorage.removeItem(TOKEN_KEY)
-  clearTimeout(typing)
-  typing = setTimeout(showHistory, 400)
-})
-$('#forget-token').addEventListener('click', () => {
-  tokenInput.value = ''
-  localStorage.removeItem(TOKEN_KEY)
-  showHistory()
-  tokenInput.focus()
-})
-$('#show-token').addEventListener('click', (e) => {
-  const show = tokenInput.type === 'password'
-  tokenInput.type = show ? 'text' : 'password'
-  e.currentTarget.textContent = show ? 'Hide' : 'Show'
-  e.currentTarget.setAttribute('aria-pressed', String(show))
-})
+  if (!token) return show(el('p', { class: 'error', textContent: 'Paste your API token above first: the link uploads into your account.' }))
+  button.disabled = true
+  try {
+    const res = await api('/images/direct-uploads', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: '{}',
+      cache: 'no-store',
+    })
+    const body = parseJson(await res.text())
+    if (res.status !== 201 || !body || typeof body.uploadURL !== 'string') {
+      return show(el('p', { class: 'error', role: 'alert', textContent: `No link made. ${explain(res.status, body, res.headers.get('Retry-After'))}` }))
+    }
+    const link = `${location.origin}/#upload=${encodeURIComponent(body.uploadURL)}`
+    const until = new Date(body.expiresAt)
+    const field = el('input', { id: 'link-url', type: 'text', readOnly: true, value: link, spellcheck: false })
+    field.addEventListener('focus', () => field.select())
+    const copy = el('button', { type: 'button', textContent: 'Copy' })
+    const note = el('p', { class: 'hint' })
+    copy.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(link)
+        note.textContent = 'Copied.'
+      } catch {
+        field.focus()
+        note.textContent = 'Selected: copy it with Ctrl+C (⌘C).'
+      }
+    })
+    show(
+      el('p', {}, 'One photo, once, until ', el('time', { dateTime: body.expiresAt, textContent: until.toLocaleString() }), '. Whoever has the link can upload; send it only to the person it is for.'),
+      el('div', { class: 'row' }, field, copy),
+      el('p', {}, el('a', { href: link, target: '_blank', rel: 'noopener', class: 'upload-link', textContent: 'Open the link in a new tab' })),
+      note,
+    )
+  } catch {
+    show(el('p', { class: 'error', role: 'alert', textContent: 'The service could not be reached. Check that it is running, then try again.' }))
+  } finally {
+    button.disabled = false
+  }
+}
 
 // ---- picking and dropping files ---------------------------------------------
 
@@ -64,6 +182,7 @@ const waiting = []
 let running = 0
 
 function addFiles(files) {
+  if (direct) return addThroughLink([...files])
   for (const file of files) {
     const card = createCard(file)
     uploads.prepend(card.root)
@@ -82,6 +201,35 @@ function pump() {
         pump()
       })
   }
+}
+
+/** Upload-link mode: one photo through the link; anything else picked gets a card that says why not. */
+function addThroughLink(files) {
+  files.forEach((file, i) => {
+    const card = createCard(file)
+    uploads.prepend(card.root)
+    const refusal =
+      direct.state === 'unusable'
+        ? direct.error
+        : direct.state === 'used'
+          ? `This link was already used for ${direct.usedFor ?? 'a photo'}, and it takes only one. Ask whoever sent it for a new link to upload another photo.`
+          : direct.state === 'busy'
+            ? 'This link takes one photo, and another one is being uploaded through it. If that one is refused, add this one again.'
+            : i > 0
+              ? `This link takes one photo, and ${files[0].name} went first. If that one is refused, add this one again.`
+              : null
+    if (refusal) return showError(card, refusal)
+    direct.state = 'busy'
+    showDirectState()
+    send(file, card, { url: direct.url, headers: {} }).then((status) => {
+      // A refused file leaves the link usable (the service gives the claim back); 202 and 410 spend it.
+      if (status === 202 || status === 410) {
+        direct.state = 'used'
+        direct.usedFor = status === 202 ? file.name : null
+      } else direct.state = 'ready'
+      showDirectState()
+    })
+  })
 }
 
 // ---- one card per file --------------------------------------------------------
@@ -134,7 +282,7 @@ async function loadHistoryPage(run = historyRun) {
   if (historyCursor) query.set('cursor', historyCursor)
   older.disabled = true
   try {
-    const res = await fetch(`/images?${query}`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
+    const res = await api(`/images?${query}`, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })
     if (run !== historyRun || !res.ok) return // another token since, or none valid: nothing to show
     const page = await res.json()
     const shown = new Set([...uploads.querySelectorAll('li.upload[data-image-id]')].map((li) => li.dataset.imageId))
@@ -157,7 +305,7 @@ async function loadHistoryPage(run = historyRun) {
 }
 
 older.addEventListener('click', () => loadHistoryPage())
-showHistory()
+if (!direct) showHistory()
 
 function setState(card, state, text) {
   card.root.dataset.state = state
@@ -179,10 +327,15 @@ function upload(file, card) {
     showError(card, 'Paste your API token above first, then add the photo again.')
     return Promise.resolve()
   }
+  return send(file, card, { url: '/images', headers: { Authorization: `Bearer ${token}` } })
+}
+
+/** POSTs the multipart `file` to `url`; resolves with the answer's status (0 when none came). */
+function send(file, card, { url, headers }) {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest()
-    xhr.open('POST', '/images')
-    xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+    xhr.open('POST', url)
+    for (const [name, value] of Object.entries(withBookmark(headers))) xhr.setRequestHeader(name, value)
     xhr.responseType = 'text'
     setState(card, 'uploading', 'Uploading…')
     xhr.upload.addEventListener('progress', (e) => {
@@ -192,20 +345,23 @@ function upload(file, card) {
       card.status.textContent = `Uploading… ${pct}%`
     })
     xhr.addEventListener('load', () => {
+      noteBookmark(xhr.getResponseHeader(BOOKMARK))
       const body = parseJson(xhr.responseText)
       if (xhr.status === 202 && body) {
         card.progress.value = 100
         card.progress.hidden = true
         render(card, body)
-        watch(card, body.id)
+        // A private image answers only its owner (with a token): nobody else can follow it.
+        if (direct && body.private) setState(card, body.status, 'Uploaded. The image is private: its owner sees the variants once they are made.')
+        else watch(card, body.id)
       } else {
         showError(card, explain(xhr.status, body, xhr.getResponseHeader('Retry-After')))
       }
-      resolve()
+      resolve(xhr.status)
     })
     xhr.addEventListener('error', () => {
       showError(card, 'The upload did not reach the service (the connection was closed). Check that the service is running, and that the file is not too large.')
-      resolve()
+      resolve(0)
     })
     const form = new FormData()
     form.append('file', file, file.name)
@@ -216,7 +372,19 @@ function upload(file, card) {
 /** Plain words for a failed answer: the problem JSON's `detail`, plus what to do about it. */
 function explain(status, problem, retryAfter) {
   const detail = problem && typeof problem.detail === 'string' ? problem.detail : `The service answered ${status}.`
+  const kind = problem && typeof problem.type === 'string' ? problem.type.split('/problems/')[1] : undefined
   if (status === 401) return `${detail} Check the API token above.`
+  if (direct) {
+    // Through an upload link: who can help is whoever sent it.
+    if (kind === 'upload-url-used' || (status === 410 && kind !== 'upload-url-expired')) return `${detail} A link takes one photo, and this one already has it. Ask whoever sent you the link for a new one.`
+    if (status === 410) return `${detail} Links work for a limited time; ask whoever sent you this one for a new one.`
+    if (status === 409) {
+      const seconds = Number(retryAfter)
+      const wait = Number.isFinite(seconds) && seconds > 0 ? `in ${Math.ceil(seconds)} s` : 'in a moment'
+      return `${detail} It may be open in another tab or browser. If that upload is refused, the link works again: try again ${wait}.`
+    }
+    if (status === 404) return `${detail} The link may have been cut short when it was copied, or it was spent over a day ago. Ask whoever sent it for a new one.`
+  }
   if (status === 429) {
     const seconds = Number(retryAfter)
     return Number.isFinite(seconds) && seconds > 0 ? `${detail} Try again in ${Math.ceil(seconds)} s.` : `${detail} Try again in a moment.`
@@ -269,7 +437,7 @@ async function poll(card, id) {
   for (;;) {
     await new Promise((r) => setTimeout(r, wait))
     try {
-      const res = await fetch(`/images/${encodeURIComponent(id)}`, { cache: 'no-store' })
+      const res = await api(`/images/${encodeURIComponent(id)}`, { cache: 'no-store' })
       const body = parseJson(await res.text())
       if (res.status === 404) return setState(card, 'failed', 'This image no longer exists.')
       if (res.ok && body) {
