@@ -4,9 +4,10 @@
 // free port with a private state folder, only on 127.0.0.1, and always stops it.
 //
 // Usage: npm run bench:load -- [--rate 100] [--seconds 60] [--drain-seconds 300]
-//          [--probe-seconds 10] [--connections 10] [--users N] [--split]
-//   --split  run the processor Worker in its own `wrangler dev` process (queue
-//            messages cross over the dev registry), as production separates them.
+//          [--probe-seconds 10] [--connections 10] [--users N] [--api-only]
+//   --api-only  run the API Worker alone: the processor is paused (variant messages wait in the
+//               local queue), so the upload and metadata figures, and the runtime's CPU per
+//               upload, are the API's own and not shared with image processing on one thread.
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
@@ -14,7 +15,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { benchImages } from './bench-load/images.mjs'
 import { drain, fullRate, sweep } from './bench-load/probes.mjs'
-import { cpuSeconds, logFiles, startService } from './bench-load/service.mjs'
+import { cpuSeconds, logEvents, logFiles, startService } from './bench-load/service.mjs'
 import { percentile, round, tally } from './bench-load/stats.mjs'
 import { multipartBodies, uploadOpenLoop } from './bench-load/uploads.mjs'
 
@@ -26,7 +27,7 @@ const { values: opts } = parseArgs({
     'probe-seconds': { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
     users: { type: 'string' },
-    split: { type: 'boolean', default: false },
+    'api-only': { type: 'boolean', default: false },
   },
 })
 const rate = Number(opts.rate)
@@ -34,7 +35,7 @@ const seconds = Number(opts.seconds)
 const drainSeconds = Number(opts['drain-seconds'])
 const probeSeconds = Number(opts['probe-seconds'])
 const connections = Number(opts.connections)
-const split = opts.split
+const apiOnly = opts['api-only']
 // Uploads are rate-limited per user (wrangler.toml [[ratelimits]]); spread them so no user sends over ~200 a minute.
 const users = Number(opts.users ?? Math.max(1, Math.ceil((rate * 60) / 200)))
 const root = join(import.meta.dirname, '..')
@@ -99,8 +100,8 @@ async function main() {
   const bodies = multipartBodies(images)
   log(`${images.length} JPEGs, ${images.map((i) => `${i.width}x${i.height} ${(i.bytes.length / 1e6).toFixed(2)} MB`).join(', ')}`)
 
-  log(`starting wrangler dev (${split ? 'API and processor in separate processes' : 'API and processor in one process, as npm start'})`)
-  service = await startService({ root, split, users, log, onCreated: (s) => (service = s) })
+  log(`starting wrangler dev (${apiOnly ? 'the API Worker alone: processor paused' : 'API and processor in one process, as npm start'})`)
+  service = await startService({ root, apiOnly, users, log, onCreated: (s) => (service = s) })
   const { base, tokens } = service
   const token = tokens[0]
   log(`service on ${base}, state in ${service.state}`)
@@ -110,13 +111,14 @@ async function main() {
   const warmIds = []
   const idleUploadMs = []
   let warmSeconds = 0
-  await phase('warm-up (6 uploads, processed)', async () => {
+  await phase(apiOnly ? 'warm-up (6 uploads, not processed)' : 'warm-up (6 uploads, processed)', async () => {
     const t = performance.now()
     for (const img of images) {
       const u = performance.now()
       warmIds.push(await uploadOne(base, token, img))
       idleUploadMs.push(performance.now() - u)
     }
+    if (apiOnly) return
     const d = await drain({ base, ids: warmIds, maxSeconds: 120, headBatch: warmIds.length })
     const bad = warmIds.filter((id) => d.finals.get(id) !== 'completed')
     if (bad.length) throw new Error(`warm-up images did not complete: ${bad.map((id) => d.finals.get(id) ?? 'timeout').join(', ')}`)
@@ -136,7 +138,10 @@ async function main() {
 
   // Delivery: the variant nearest 50 KB, from the service and from a static server.
   const metas = await Promise.all(warmIds.map(async (id) => (await fetch(`${base}/images/${id}`)).json()))
-  const variant = metas.flatMap((m) => m.variants).sort((a, b) => Math.abs(a.bytes - 50_000) - Math.abs(b.bytes - 50_000))[0]
+  // With the processor paused there are no variants: the smallest original stands in.
+  const variant = apiOnly
+    ? metas.map((m) => ({ name: 'original', width: m.width, height: m.height, bytes: m.bytes, url: m.url })).sort((a, b) => a.bytes - b.bytes)[0]
+    : metas.flatMap((m) => m.variants).sort((a, b) => Math.abs(a.bytes - 50_000) - Math.abs(b.bytes - 50_000))[0]
   const variantPath = new URL(variant.url).pathname
   const first = await fetch(`${base}${variantPath}`)
   const fileBytes = Buffer.from(await first.arrayBuffer())
@@ -177,7 +182,7 @@ async function main() {
   const lastId = uploadIds.at(-1)
   const statusBefore = lastId ? (await sweep(base, [lastId])).get(lastId) : null
   log(`metadata under processing: ${connections} connections, ${probeSeconds} s (newest upload is ${statusBefore})`)
-  const metaBusy = await phase('metadata under processing', () => fullRate({ base, paths: metaPaths([...warmIds, ...uploadIds]), connections, seconds: probeSeconds }))
+  const metaBusy = await phase(apiOnly ? 'metadata after the uploads' : 'metadata under processing', () => fullRate({ base, paths: metaPaths([...warmIds, ...uploadIds]), connections, seconds: probeSeconds }))
   const statusAfter = lastId ? (await sweep(base, [lastId])).get(lastId) : null
   const busyThroughout = statusAfter !== 'completed' && statusAfter !== 'failed'
 
@@ -186,7 +191,7 @@ async function main() {
   const d = await phase('drain', () => drain({
     base,
     ids: uploadIds,
-    maxSeconds: drainSeconds,
+    maxSeconds: apiOnly ? 0 : drainSeconds,
     onProgress: (p) => log(`  drain t=${p.elapsed.toFixed(0)}s: ${p.done}/${p.total} finished (oldest first)`),
   }))
   const drainEnded = performance.now()
@@ -208,8 +213,18 @@ async function main() {
   const drainCpu = Object.entries(drainPhase.serviceCores).filter(([k]) => k === 'workers' || k.endsWith(' workers')).reduce((a, [, v]) => a + v, 0) * drainPhase.seconds
   const drainCpuPerImage = drainMeasured ? round(drainCpu / drainedImages, 3) : null
 
+  // The API Worker's CPU per upload: the runtime's CPU over the upload phase, per accepted upload
+  // (with the processor paused, nothing else runs there).
+  const upPhase = phases.find((p) => p.name.startsWith('uploads at'))
+  const workerCores = (p) => Object.entries(p.serviceCores).filter(([k]) => k === 'workers' || k.endsWith(' workers')).reduce((a, [, v]) => a + v, 0)
+  const apiCpuMsPerUpload = uploadIds.length ? round((workerCores(upPhase) * upPhase.seconds * 1000) / uploadIds.length, 2) : null
+  const metaPhase = phases.find((p) => p.name === 'metadata alone')
+  const apiCpuMsPerRead = metaAlone.requests ? round((workerCores(metaPhase) * metaPhase.seconds * 1000) / metaAlone.requests, 3) : null
+
   const r = {
-    mode: split ? 'split' : 'single-process',
+    mode: apiOnly ? 'api-only' : 'single-process',
+    d1: d1Budget(logEvents(service)),
+    cpu: { apiCpuMsPerUpload, apiCpuMsPerRead },
     upload: {
       targetRate: rate,
       seconds,
@@ -259,9 +274,9 @@ async function main() {
     uploadRate: r.upload.achievedRate >= rate * 0.98,
     uploadP99: r.upload.p99ms !== null && r.upload.p99ms < 300,
     uploadErrors: r.upload.errors === 0,
-    allCompleted: r.drain.allCompleted,
+    allCompleted: apiOnly ? null : r.drain.allCompleted,
     metadataP99: r.metadata.alone.p99ms < 50,
-    metadataUnderProcessing: r.metadata.p99Ratio <= 2,
+    metadataUnderProcessing: apiOnly ? null : r.metadata.p99Ratio <= 2,
     delivery: r.delivery.ratio >= 0.5,
   }
   printTable(r)
@@ -269,12 +284,28 @@ async function main() {
   log(`wrangler output: ${logFiles(service).join(', ')}`)
 }
 
+/** D1 per operation, from the Workers' own logs (request lines and variant.batch lines carry `d1`). */
+function d1Budget(events) {
+  const mean = (lines, per = () => 1) => {
+    const n = lines.reduce((a, l) => a + per(l), 0)
+    if (!n) return null
+    const sum = (k) => lines.reduce((a, l) => a + (l.d1?.[k] ?? 0), 0)
+    return { count: n, roundTrips: round(sum('roundTrips') / n, 2), statements: round(sum('statements') / n, 2), rowsWritten: round(sum('rowsWritten') / n, 2), rowsRead: round(sum('rowsRead') / n, 1) }
+  }
+  const requests = events.filter((e) => e.event === 'request' && e.d1)
+  return {
+    perUpload: mean(requests.filter((e) => e.method === 'POST' && e.path === '/images' && e.status === 202)),
+    perMetadataRead: mean(requests.filter((e) => e.method === 'GET' && /^\/images\/[^/]+$/.test(e.path) && e.status === 200)),
+    perImageProcessed: mean(events.filter((e) => e.event === 'variant.batch' && e.images > 0), (l) => l.images),
+  }
+}
+
 function pick(x) {
   return { rps: round(x.rps), p50ms: x.p50, p99ms: x.p99, maxMs: x.max, requests: x.requests, non2xx: x.non2xx, errors: x.errors + x.timeouts }
 }
 
 function printTable(r) {
-  const mark = (ok) => (ok ? 'met' : 'MISSED')
+  const mark = (ok) => (ok === null ? 'n/a' : ok ? 'met' : 'MISSED')
   const rows = [
     ['uploads: achieved rate', `${r.upload.achievedRate}/s of ${r.upload.targetRate}/s (${r.upload.accepted}/${r.upload.sent} accepted)`, `${r.upload.targetRate}/s`, mark(r.targets.uploadRate)],
     ['uploads: latency p50 / p95 / p99', `${r.upload.p50ms} / ${r.upload.p95ms} / ${r.upload.p99ms} ms (max ${r.upload.maxMs})`, 'p99 < 300 ms', mark(r.targets.uploadP99)],
@@ -290,6 +321,11 @@ function printTable(r) {
     ['delivery: service', `${r.delivery.service.rps} req/s, p99 ${r.delivery.service.p99ms} ms (${r.delivery.fileBytes} B ${r.delivery.variant})`, '', ''],
     ['delivery: static baseline', `${r.delivery.static.rps} req/s, p99 ${r.delivery.static.p99ms} ms`, '', ''],
     ['delivery ratio', `${r.delivery.ratio}`, '>= 0.5', mark(r.targets.delivery)],
+    ['API CPU per upload / per read', `${r.cpu.apiCpuMsPerUpload ?? 'n/a'} ms / ${r.cpu.apiCpuMsPerRead ?? 'n/a'} ms (runtime CPU in the phase per request${r.mode === 'api-only' ? '' : '; shared with processing'})`, '', ''],
+    ...['perUpload', 'perMetadataRead', 'perImageProcessed'].map((k) => {
+      const b = r.d1[k]
+      return [`D1 ${k.replace(/^per/, 'per ')}`, b ? `${b.roundTrips} round trips, ${b.statements} statements, ${b.rowsWritten} rows written, ${b.rowsRead} rows read (mean of ${b.count})` : 'n/a', '', '']
+    }),
   ]
   const w = [0, 1, 2].map((k) => Math.max(...rows.map((row) => row[k].length), 6))
   console.log(`\nLoad benchmark (${r.mode}), 127.0.0.1`)

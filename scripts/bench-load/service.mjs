@@ -1,7 +1,9 @@
 // Starts the service for the benchmark the way `npm start` does (both Workers in
-// one `wrangler dev`), or with --split the processor in a second `wrangler dev`,
-// each on its own port, with a private state folder and dev registry so that
-// nothing is shared with another run on the machine.
+// one `wrangler dev`), or with `apiOnly` the API Worker alone (no queue consumer: the
+// processor is paused, messages wait in the local queue), with a private state folder
+// and dev registry so that nothing is shared with another run on the machine.
+// (A processor in a second `wrangler dev` on the same state folder was tried: the two
+// processes lock each other's SQLite files and most uploads ended 503, so it is gone.)
 import { execFile, spawn } from 'node:child_process'
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
@@ -48,7 +50,7 @@ function snapshot(root, dir) {
 }
 
 /** devArgs: more `wrangler dev` arguments (e.g. a free --inspector-port: the default 9229 may be another run's). */
-export async function startService({ root, split, users = 1, log, onCreated, devArgs = [], logName = 'bench-load' }) {
+export async function startService({ root, apiOnly = false, users = 1, log, onCreated, devArgs = [], logName = 'bench-load' }) {
   const state = mkdtempSync(join(tmpdir(), 'image-service-bench-'))
   const app = join(state, 'app')
   mkdirSync(join(app, 'scripts'), { recursive: true })
@@ -85,7 +87,7 @@ export async function startService({ root, split, users = 1, log, onCreated, dev
   // The caller can stop it from now on (Ctrl-C during startup).
   onCreated?.(service)
   try {
-    await launch(service, { app, persist, env, split, users, log, devArgs, logName })
+    await launch(service, { app, persist, env, apiOnly, users, log, devArgs, logName })
   } catch (err) {
     // Nothing is left behind when startup fails either.
     await service.stop()
@@ -94,7 +96,7 @@ export async function startService({ root, split, users = 1, log, onCreated, dev
   return service
 }
 
-async function launch(service, { app, persist, env, split, users, log, devArgs, logName }) {
+async function launch(service, { app, persist, env, apiOnly, users, log, devArgs, logName }) {
   const { children, logs } = service
   // `npm run user:create` applies the migrations to this state folder first, as `npm start` does.
   log('creating a user (applies migrations)')
@@ -140,11 +142,7 @@ async function launch(service, { app, persist, env, split, users, log, devArgs, 
 
   const port = await freePort()
   service.base = `http://127.0.0.1:${port}`
-  if (split) {
-    // The processor alone first, so its consumer is registered before the API produces.
-    const processorPort = await freePort()
-    spawnDev(['wrangler.processor.toml'], processorPort, 'processor')
-    await waitHttp(`http://127.0.0.1:${processorPort}/images/none`, 120_000, service)
+  if (apiOnly) {
     spawnDev(['wrangler.toml'], port, 'api')
   } else {
     spawnDev(['wrangler.toml', 'wrangler.processor.toml'], port, 'api+processor')
@@ -170,6 +168,27 @@ async function waitHttp(url, ms, service) {
 }
 
 export const logFiles = (service) => service.logs.map((l) => l.file)
+
+/** Every JSON log line the Workers printed so far (request logs, variant.batch), parsed. */
+export function logEvents(service) {
+  const events = []
+  for (const { file } of service.logs) {
+    let text = ''
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
+    for (const line of text.split('\n')) {
+      const at = line.indexOf('{"level":')
+      if (at < 0) continue
+      try {
+        events.push(JSON.parse(line.slice(at)))
+      } catch {}
+    }
+  }
+  return events
+}
 
 /**
  * CPU seconds used so far by each wrangler process group, split into wrangler's
