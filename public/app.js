@@ -91,6 +91,56 @@ if (direct) {
     e.currentTarget.setAttribute('aria-pressed', String(show))
   })
   $('#create-link').addEventListener('click', createUploadLink)
+  $('#webhooks').addEventListener('toggle', (e) => e.currentTarget.open && showWebhooks())
+  $('#webhook-form').addEventListener('submit', addWebhook)
+}
+
+// ---- webhook endpoints (with the token) -------------------------------------------
+
+const authorized = (init = {}) => ({ ...init, cache: 'no-store', headers: { ...init.headers, Authorization: `Bearer ${tokenInput.value.trim()}` } })
+
+async function showWebhooks() {
+  const list = $('#webhook-list')
+  if (!tokenInput.value.trim()) return list.replaceChildren(el('li', { class: 'hint', textContent: 'Paste your API token above to see your webhooks.' }))
+  const res = await api('/webhooks', authorized())
+  const body = parseJson(await res.text())
+  if (!res.ok || !body) return list.replaceChildren(el('li', { class: 'error', textContent: explain(res.status, body) }))
+  if (body.items.length === 0) return list.replaceChildren(el('li', { class: 'hint', textContent: 'No webhooks yet.' }))
+  list.replaceChildren(...body.items.map(webhookItem))
+}
+
+function webhookItem(hook) {
+  const state = hook.enabled ? (hook.lastError ? `failing: ${hook.lastError}` : hook.lastSuccessAt ? 'delivering' : 'no deliveries yet') : `disabled${hook.disabledReason ? `: ${hook.disabledReason}` : ''}`
+  const remove = el('button', { type: 'button', textContent: 'Delete' })
+  remove.addEventListener('click', async () => {
+    await api(`/webhooks/${encodeURIComponent(hook.id)}`, authorized({ method: 'DELETE' }))
+    showWebhooks()
+  })
+  const actions = [remove]
+  if (!hook.enabled) {
+    const enable = el('button', { type: 'button', textContent: 'Enable' })
+    enable.addEventListener('click', async () => {
+      await api(`/webhooks/${encodeURIComponent(hook.id)}`, authorized({ method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: '{"enabled":true}' }))
+      showWebhooks()
+    })
+    actions.unshift(enable)
+  }
+  return el('li', { 'data-webhook-id': hook.id, 'data-enabled': String(hook.enabled) }, el('code', { textContent: hook.url }), el('span', { class: 'hint', textContent: ` ${hook.events.join(', ')} · ${state} ` }), ...actions)
+}
+
+async function addWebhook(e) {
+  e.preventDefault()
+  const out = $('#webhook-secret')
+  const res = await api('/webhooks', authorized({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: $('#webhook-url').value.trim() }) }))
+  const body = parseJson(await res.text())
+  out.hidden = false
+  if (res.status !== 201 || !body) return out.replaceChildren(el('p', { class: 'error', role: 'alert', textContent: `Not added. ${explain(res.status, body)}` }))
+  // The secret is shown by the service once, in this answer: the page shows it once too.
+  const secret = el('input', { id: 'webhook-secret-value', type: 'text', readOnly: true, value: body.secret, spellcheck: false })
+  secret.addEventListener('focus', () => secret.select())
+  out.replaceChildren(el('p', { textContent: 'Added. Its signing secret, shown only now: keep it to verify deliveries.' }), secret)
+  $('#webhook-url').value = ''
+  showWebhooks()
 }
 
 function showDirectState() {

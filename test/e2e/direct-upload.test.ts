@@ -219,6 +219,32 @@ describe('direct creator uploads through the page, with a webhook', () => {
     await context.close()
   })
 
+  it("adds, lists and deletes webhooks from the owner's page, showing the secret once", async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const errors = pageErrors(page)
+    await page.goto(service.base)
+    await page.fill('#token', service.token)
+    await page.click('#webhooks summary')
+    const hookUrl = `http://127.0.0.1:9/page-hook-${Date.now()}`
+    await page.fill('#webhook-url', hookUrl)
+    await page.click('#webhook-form button[type=submit]')
+    await expect.poll(() => page.inputValue('#webhook-secret-value').catch(() => ''), { timeout: 30_000 }).toMatch(/^whsec_/)
+    const item = page.locator('#webhook-list li', { hasText: hookUrl })
+    await item.waitFor({ timeout: 30_000 })
+    expect(await item.textContent()).toContain('image.completed, image.failed, image.deleted')
+
+    // The service's refusal, in its words.
+    await page.fill('#webhook-url', 'ftp://example.com/hook')
+    await page.click('#webhook-form button[type=submit]')
+    await expect.poll(() => page.locator('#webhook-secret .error').textContent(), { timeout: 30_000 }).toContain('https')
+
+    await item.locator('button', { hasText: 'Delete' }).click()
+    await expect.poll(() => page.locator('#webhook-list li', { hasText: hookUrl }).count(), { timeout: 30_000 }).toBe(0)
+    expect(errors().filter((e) => !/Failed to load resource/.test(e))).toEqual([])
+    await context.close()
+  })
+
   it("makes a one-time link from the owner's page", async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
