@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fitWithin, PRESETS } from '../../src/formats/presets'
 import { launchChromium, machineLibraries } from './chromium'
+import { card, completed } from './page'
 import { root, startService, type Service } from './server'
 
 const artifacts = join(root, 'test/artifacts')
@@ -24,18 +25,7 @@ afterAll(async () => {
   service?.stop()
 })
 
-/** The card of an uploaded file, found by the name the page shows. */
-const card = (page: Page, name: string) => page.locator('li.upload', { has: page.locator('.name', { hasText: name }) })
 
-/** Waits until the page shows the file's image as completed; on timeout, says what the page and the service showed. */
-async function completed(page: Page, name: string) {
-  try {
-    await card(page, name).first().and(page.locator('[data-state="completed"]')).waitFor({ timeout: 90_000 })
-  } catch (err) {
-    const shown = await card(page, name).first().innerText().catch(() => '(no card)')
-    throw new Error(`${name} did not complete. The page shows:\n${shown}\nwrangler:\n${service.log().slice(-4000)}`, { cause: err })
-  }
-}
 
 describe('the upload page in Chromium', () => {
   it('runs a browser that needs nothing from the machine but libc and libgcc', async () => {
@@ -71,7 +61,7 @@ describe('the upload page in Chromium', () => {
     expect(await page.inputValue('#token')).toBe(service.token)
 
     await page.setInputFiles('#files', [JPEG.path, PNG.path])
-    for (const file of [JPEG, PNG]) await completed(page, file.name)
+    for (const file of [JPEG, PNG]) await completed(page, file.name, service)
 
     const ids = new Map<string, string>()
     for (const file of [JPEG, PNG]) {
@@ -104,7 +94,7 @@ describe('the upload page in Chromium', () => {
     // After a reload the page shows the same uploads again, from GET /images, with their variants.
     await page.reload()
     for (const file of [JPEG, PNG]) {
-      await completed(page, file.name)
+      await completed(page, file.name, service)
       expect(await card(page, file.name).getAttribute('data-image-id')).toBe(ids.get(file.name))
       await expect.poll(() => card(page, file.name).locator('.variant img').count()).toBe(PRESETS.length)
     }
@@ -137,7 +127,7 @@ describe('the upload page in Chromium', () => {
     await page.goto(service.base)
     await page.fill('#token', service.token)
     await page.setInputFiles('#files', [JPEG.path])
-    await completed(page, JPEG.name)
+    await completed(page, JPEG.name, service)
     await expect.poll(() => card(page, JPEG.name).first().locator('.variant img').evaluateAll((imgs) => (imgs as HTMLImageElement[]).every((i) => i.complete && i.naturalWidth > 0))).toBe(true)
     // Nothing wider than the screen: no sideways scrolling.
     const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, screen: window.innerWidth }))

@@ -6,6 +6,7 @@ import { Webhook, WebhookVerificationError } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PRESETS } from '../../src/formats/presets'
 import { launchChromium } from './chromium'
+import { card, completed } from './page'
 import { root, startService, waitFor, type Service } from './server'
 
 /**
@@ -86,17 +87,7 @@ afterAll(async () => {
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${service.base}${path}`, { ...init, headers: { authorization: `Bearer ${service.token}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } })
 
-/** The cards of a file, newest first (the page prepends). */
-const card = (page: Page, name: string) => page.locator('li.upload', { has: page.locator('.name', { hasText: name }) })
 
-async function completed(page: Page, name: string) {
-  try {
-    await card(page, name).first().and(page.locator('[data-state="completed"]')).waitFor({ timeout: 90_000 })
-  } catch (err) {
-    const shown = await card(page, name).first().innerText().catch(() => '(no card)')
-    throw new Error(`${name} did not complete. The page shows:\n${shown}\nwrangler:\n${service.log().slice(-4000)}`, { cause: err })
-  }
-}
 
 /** Every request a page makes, with all the headers Chromium sent. */
 function recordRequests(page: Page) {
@@ -155,7 +146,7 @@ describe('direct creator uploads through the page, with a webhook', () => {
     expect(accepted.id).toBe(link.id)
     expect(accepted).not.toHaveProperty('metadata')
     expect(accepted).not.toHaveProperty('userId')
-    await completed(page, JPEG.name)
+    await completed(page, JPEG.name, service)
     const publicView = (await (await fetch(`${service.base}/images/${link.id}`)).json()) as Record<string, unknown>
     expect(publicView).not.toHaveProperty('metadata')
     expect(((await (await api(`/images/${link.id}`)).json()) as any).metadata).toEqual({ order: 'e2e-1' })

@@ -155,8 +155,8 @@ describe('retries', () => {
 
   it('treats an unreachable receiver as a failure to retry, not a crash', async () => {
     const user = await createUser('webhook-unreachable')
-    // A port nothing listens on (the receiver's, plus one, is a guess; 9 is discard and closed here).
-    const endpoint = await registerEndpoint(user.token, { url: 'http://127.0.0.1:9/hook' })
+    // A name that never resolves (.invalid is reserved, RFC 6761).
+    const endpoint = await registerEndpoint(user.token, { url: 'http://receiver.invalid/hook' })
     await uploadAndProcess(user, small())
     const result = await runWebhookQueue(webhooks.take())
     expect(result.retryMessages).toHaveLength(1)

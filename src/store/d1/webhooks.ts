@@ -20,13 +20,8 @@ export const EVENT_RETENTION_MS = 7 * 24 * 3600 * 1000
 const subscribed = (type: SQL | string) =>
   sql`EXISTS (SELECT 1 FROM ${webhookEndpoints} e WHERE e.user_id = ${images.userId} AND e.enabled = 1 AND EXISTS (SELECT 1 FROM json_each(e.events) WHERE value = ${type}))`
 
-/**
- * For the batch that settles a variant (after the status roll-up): `image.completed` or
- * `image.failed` once the image reached that state, if anyone listens; returns the new event's id.
- * The unique (image, type) index makes the first writer win, so racing consumers make one event.
- */
-export function finalEventStatement(db: Db, imageId: string, now: number) {
-  const type = sql<string>`CASE ${images.status} WHEN 'completed' THEN 'image.completed' ELSE 'image.failed' END`
+/** An INSERT ... SELECT of one event of `type` about the image, if its owner listens for it and `where` holds; returns the new id. */
+function eventInsert(db: Db, imageId: string, type: SQL<string>, payload: SQL<string | null>, now: number, where?: SQL) {
   return db
     .insert(webhookEvents)
     .select(
@@ -36,43 +31,31 @@ export function finalEventStatement(db: Db, imageId: string, now: number) {
           userId: sql<string>`${images.userId}`.as('user_id'),
           imageId: sql<string>`${images.id}`.as('image_id'),
           type: type.as('type'),
-          payload: sql<null>`NULL`.as('payload'),
+          payload: payload.as('payload'),
           createdAt: sql<number>`${now}`.as('created_at'),
           dispatchedAt: sql<null>`NULL`.as('dispatched_at'),
         })
         .from(images)
-        .where(and(eq(images.id, imageId), inArray(images.status, ['completed', 'failed']), subscribed(type))),
+        .where(and(eq(images.id, imageId), where, subscribed(type))),
     )
     .onConflictDoNothing()
     .returning({ id: webhookEvents.id })
 }
 
 /**
+ * For the batch that settles a variant (after the status roll-up): `image.completed` or
+ * `image.failed` once the image reached that state, if anyone listens. The unique (image, type)
+ * index makes the first writer win, so racing consumers make one event.
+ */
+export const finalEventStatement = (db: Db, imageId: string, now: number) =>
+  eventInsert(db, imageId, sql<string>`CASE ${images.status} WHEN 'completed' THEN 'image.completed' ELSE 'image.failed' END`, sql<null>`NULL`, now, inArray(images.status, ['completed', 'failed']))
+
+/**
  * For the batch that deletes an image, before the image's row goes: `image.deleted`, with its data
  * taken now (id, custom metadata, when), since the image will be gone when it is delivered.
  */
-export function deletedEventStatement(db: Db, imageId: string, now: number) {
-  const type: WebhookEventType = 'image.deleted'
-  const deletedAt = new Date(now).toISOString()
-  return db
-    .insert(webhookEvents)
-    .select(
-      db
-        .select({
-          id: sql<string>`${newEventId()}`.as('id'),
-          userId: sql<string>`${images.userId}`.as('user_id'),
-          imageId: sql<string>`${images.id}`.as('image_id'),
-          type: sql<string>`${type}`.as('type'),
-          payload: sql<string>`json_object('id', ${images.id}, 'metadata', json(${images.metadata}), 'deletedAt', ${deletedAt})`.as('payload'),
-          createdAt: sql<number>`${now}`.as('created_at'),
-          dispatchedAt: sql<null>`NULL`.as('dispatched_at'),
-        })
-        .from(images)
-        .where(and(eq(images.id, imageId), subscribed(type))),
-    )
-    .onConflictDoNothing()
-    .returning({ id: webhookEvents.id })
-}
+export const deletedEventStatement = (db: Db, imageId: string, now: number) =>
+  eventInsert(db, imageId, sql<string>`${'image.deleted' satisfies WebhookEventType}`, sql<string>`json_object('id', ${images.id}, 'metadata', json(${images.metadata}), 'deletedAt', ${new Date(now).toISOString()})`, now)
 
 /** Events and the enabled endpoints each goes to, for the fan-out. */
 export async function eventTargets({ db }: Store, eventIds: string[]): Promise<{ eventId: string; endpointId: string }[]> {
