@@ -11,13 +11,16 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fixture } from './fixtures'
 import { call, captureQueue, createUser, runQueue, uploadRequest } from './helpers'
 import { bearer, expectProblem, type User } from './routes/auth'
+import { captureWebhooks, receiverUrl, registerEndpoint, runWebhookQueue } from './webhooks/helpers'
 
 let owner: User
 beforeAll(async () => (owner = await createUser('sessions')))
 const queue = captureQueue()
+const webhooks = captureWebhooks()
 const watching: { mockRestore: () => void }[] = []
 afterEach(() => {
   queue.take()
+  webhooks.take()
   for (const spy of watching.splice(0)) spy.mockRestore()
 })
 
@@ -112,6 +115,16 @@ describe('write budget (D1 per operation)', () => {
     expect(lines.map(budgeted)).toEqual([PROCESS_BUDGET])
   })
 
+  it('processing one image whose owner has a webhook endpoint, then delivering its event', async () => {
+    const user = await createUser('budget-webhooks')
+    await registerEndpoint(user.token, { url: receiverUrl() })
+    await call(uploadRequest(user.token, fixture('pngsuite/basn2c08.png')))
+    const processed = await logged('variant.batch', () => runQueue(queue.take()))
+    expect(processed.lines.map(budgeted)).toEqual([PROCESS_WITH_WEBHOOK_BUDGET])
+    const delivered = await logged('webhook.batch', () => runWebhookQueue(webhooks.take()))
+    expect(delivered.lines.map(budgeted)).toEqual([DELIVERY_BUDGET])
+  })
+
   it('a metadata read', async () => {
     const res = await call(uploadRequest(owner.token, fixture('pngsuite/basn2c08.png')))
     const { id } = await res.json<{ id: string }>()
@@ -128,5 +141,10 @@ const UPLOAD_BUDGET = { roundTrips: 3, statements: 4, rowsWritten: 18 }
 // Processing: the image with its variants in one batch; then one batch per variant result (the
 // variant, its files, the status roll-up and the webhook-event check).
 const PROCESS_BUDGET = { roundTrips: 4, statements: 18, rowsWritten: 24 }
+// The same with an endpoint: the event row rides in the last variant's batch (+1 row and its
+// indexes), then the fan-out reads the targets and marks the event dispatched (+2 round trips).
+const PROCESS_WITH_WEBHOOK_BUDGET = { roundTrips: 6, statements: 20, rowsWritten: 29 }
+// One delivery: the event and the endpoint (2), the image (1 batch of 3), the success (1).
+const DELIVERY_BUDGET = { roundTrips: 4, statements: 6, rowsWritten: 1 }
 // A public metadata read: image, variants and files in one batch.
 const READ_BUDGET = { roundTrips: 1, statements: 3, rowsWritten: 0 }

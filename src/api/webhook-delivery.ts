@@ -31,6 +31,8 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env): P
   const config = readConfig(env)
   // Deliveries wait on receivers, not on CPU: a batch's run side by side.
   await Promise.all(batch.messages.map((msg) => deliverOne(store, config, msg)))
+  // The batch's D1 cost, for the write budget (docs/capacity.md).
+  log.info('webhook.batch', { messages: batch.messages.length, d1: store.usage })
 }
 
 /** Deliveries that exhausted their retries: the endpoint says so (and may be disabled); the event stays for the owner to see. */

@@ -35,6 +35,7 @@ export type LogEvent =
   | 'webhook.bad_message'
   | 'webhook.dispatch_deferred'
   | 'webhook.delivered'
+  | 'webhook.batch'
   | 'webhook.attempt_failed'
   | 'webhook.skipped'
   | 'webhook.disabled'
