@@ -2,13 +2,15 @@
 # Builds src/processor/codec/codec.wasm (JPEG decoder, JPEG encoder,
 # Lanczos resampler, colour conversion, PNG's zlib work, the WebP and AVIF encoders:
 # codec/jpeg/{decoder,encoder,resize,colour,png,webp,avif}.c) from Debian bookworm's
-# libjpeg-turbo, lcms2, zlib, libwebp, libaom and libavif sources, with Debian's
-# emscripten (3.1.6). One module, one heap: every step's buffers reuse the same memory.
+# libjpeg-turbo, lcms2, zlib, libwebp and libavif sources and Debian unstable's libaom
+# (3.14.1), with Debian's emscripten (3.1.6). One module, one heap: every step's buffers reuse the same memory.
+# Every source but libaom's is asked for as pkg/bookworm, so a sid deb-src entry (which
+# libaom's needs) does not pull newer versions of the others.
 # Run by hand (as root, or with sudo available for apt) on Debian 12:
 #   codec/jpeg/build.sh
 # Env: LIBJPEG_SRC=/path/to/libjpeg-turbo-2.1.5, LCMS2_SRC=/path/to/lcms2-2.14 and
 #      ZLIB_SRC=/path/to/zlib-1.2.13.dfsg, LIBWEBP_SRC=/path/to/libwebp-1.2.4,
-#      AOM_SRC=/path/to/aom-3.6.0 and LIBAVIF_SRC=/path/to/libavif-0.11.1 reuse
+#      AOM_SRC=/path/to/aom-3.14.1 and LIBAVIF_SRC=/path/to/libavif-0.11.1 reuse
 #      unpacked source trees instead of `apt-get source` (LIBAVIF_GIT=/path/to/libavif.git
 #      is the orig tarball's fallback, see below); KEEP=1 keeps the temp build dir.
 set -euo pipefail
@@ -46,7 +48,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
     $SUDO apt-get update
   fi
-  (cd "$WORK" && apt-get source libjpeg-turbo)
+  (cd "$WORK" && apt-get source libjpeg-turbo/bookworm)
   SRC="$(ls -d "$WORK"/libjpeg-turbo-*/ | head -n1)"
 fi
 echo "libjpeg-turbo source: $SRC"
@@ -55,7 +57,7 @@ echo "libjpeg-turbo source: $SRC"
 if [ -n "${LCMS2_SRC:-}" ]; then
   LCMS="$LCMS2_SRC"  # only read
 else
-  (cd "$WORK" && apt-get source lcms2)
+  (cd "$WORK" && apt-get source lcms2/bookworm)
   LCMS="$(ls -d "$WORK"/lcms2-*/ | head -n1)"
 fi
 echo "lcms2 source: $LCMS"
@@ -64,7 +66,7 @@ echo "lcms2 source: $LCMS"
 if [ -n "${ZLIB_SRC:-}" ]; then
   ZLIB="$ZLIB_SRC"  # only read
 else
-  (cd "$WORK" && apt-get source zlib)
+  (cd "$WORK" && apt-get source zlib/bookworm)
   ZLIB="$(ls -d "$WORK"/zlib-*/ | head -n1)"
 fi
 ZLIB="${ZLIB%/}"
@@ -74,17 +76,33 @@ echo "zlib source: $ZLIB"
 if [ -n "${LIBWEBP_SRC:-}" ]; then
   WEBP="$LIBWEBP_SRC"  # only read
 else
-  (cd "$WORK" && apt-get source libwebp)
+  (cd "$WORK" && apt-get source libwebp/bookworm)
   WEBP="$(ls -d "$WORK"/libwebp-*/ | head -n1)"
 fi
 WEBP="${WEBP%/}"
 echo "libwebp source: $WEBP"
 
-# libaom source (3.6.0-1+deb12u2 in bookworm), Debian patches applied by dpkg-source.
+# libaom source: 3.14.1-1 from Debian unstable (sid), not bookworm's 3.6.0, Debian patches
+# applied by dpkg-source. Why: sharp (libheif 1.23 on libaom 3.15) encodes colour with libaom's
+# tune "iq" (image quality, all-intra), which only libaom 3.13+ has; bookworm's 3.6.0 (and
+# trixie's 3.12.1) with tune ssim scored 1.12x sharp's butteraugli at the same bytes on the large
+# variant (docs/formats.md, "libaom 3.14 and tune iq"). The version is pinned; a deb-src entry
+# for sid is added when apt knows no source of it.
+AOM_VERSION=3.14.1-1
 if [ -n "${AOM_SRC:-}" ]; then
   AOM="$AOM_SRC"
 else
-  (cd "$WORK" && apt-get source aom)
+  if ! apt-cache showsrc aom 2>/dev/null | grep -qx "Version: $AOM_VERSION"; then
+    $SUDO tee /etc/apt/sources.list.d/sid-src.sources >/dev/null <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    $SUDO apt-get update
+  fi
+  (cd "$WORK" && apt-get source "aom=$AOM_VERSION")
   AOM="$(ls -d "$WORK"/aom-*/ | head -n1)"
 fi
 AOM="${AOM%/}"
@@ -100,8 +118,8 @@ echo "libaom source: $AOM"
 if [ -n "${LIBAVIF_SRC:-}" ]; then
   AVIF="$LIBAVIF_SRC"
 else
-  if ! (cd "$WORK" && apt-get source libavif); then
-    (cd "$WORK" && apt-get source --download-only libavif || true)
+  if ! (cd "$WORK" && apt-get source libavif/bookworm); then
+    (cd "$WORK" && apt-get source --download-only libavif/bookworm || true)
     ls "$WORK"/libavif_0.11.1-*.dsc >/dev/null
     if [ -n "${LIBAVIF_GIT:-}" ]; then
       git --git-dir="$LIBAVIF_GIT" archive --format=tar --prefix=libavif-0.11.1/ v0.11.1 | gzip -n > "$WORK/libavif_0.11.1.orig.tar.gz"
@@ -114,6 +132,31 @@ else
 fi
 AVIF="${AVIF%/}"
 echo "libavif source: $AVIF"
+
+# libavif is patched (on a copy), as libheif does for still images: AV1E_SET_SKIP_POSTPROC_FILTERING
+# in all-intra usage, so libaom does not apply deblocking/CDEF/restoration to its reconstruction
+# (no later frame refers to it). The filters are still chosen and coded: the output is
+# byte-identical (checked with codec/jpeg/check-avif.mjs), only the work of applying them goes.
+cp -a "$AVIF" "$WORK/libavif-src"; AVIF="$WORK/libavif-src"
+python3 - "$AVIF/src/codec_aom.c" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+old = """        if (!avifProcessAOMOptionsPostInit(codec, alpha)) {
+            return AVIF_RESULT_INVALID_CODEC_SPECIFIC_OPTION;
+        }
+"""
+new = old + """#if defined(AOM_CTRL_AV1E_SET_SKIP_POSTPROC_FILTERING)
+        if (cfg->g_usage == AOM_USAGE_ALL_INTRA) {
+            aom_codec_control(&codec->internal->encoder, AV1E_SET_SKIP_POSTPROC_FILTERING, 1);
+        }
+#endif
+"""
+if s.count(old) != 1:
+    sys.exit("codec_aom.c: skip-postproc patch target not found")
+open(p, "w").write(s.replace(old, new))
+print("libavif: all-intra encodes skip libaom's post-processing filters")
+PY
 
 # One-line patch: libjpeg-turbo's fast Huffman path (used while >= 512 bytes
 # per block are buffered, i.e. almost always with our 64 KB input chunks)

@@ -73,14 +73,13 @@ const JPEG_QUALITY = 82
 /** WebP: sharp's q80 effort 4, byte for byte, at or below its bytes for its butteraugli (docs/formats.md). */
 const WEBP = { quality: 80, method: 4 }
 /**
- * AVIF: libaom speed 7 (sharp's effort 2): sharp's bytes for its butteraugli, in under 2x its time;
- * speeds 8 and 9 lose 13-15% butteraugli (docs/formats.md). Quality by size, measured on the same
- * pixels as sharp's encoder (npm run bench): at the same q, Debian's libaom 3.6 scores better than
- * sharp's q60 on small frames and spends more bytes for it, so variants below 1 MP take q57.
- * (Speed 6 for thumbnails was tried: at 200x133 butteraugli's max-norm moves by ±15% between
- * neighbouring q, too noisy to tune on, and it lost PSNR against sharp's file.)
+ * AVIF: libaom speed 7 (sharp's effort 2) and q60 at every size, sharp's settings: with libaom 3.14's
+ * tune iq (as sharp's libheif uses) the bytes and butteraugli match sharp's on the same pixels for the
+ * large, medium and thumb (npm run bench; docs/formats.md, "libaom 3.14 and tune iq"), in under 2x
+ * its time; speeds 8 and 9 lost 13-15% butteraugli with libaom 3.6 (docs/formats.md). libaom 3.6 with
+ * tune ssim took q57 below 1 MP to match sharp there; its tune-iq quality table makes that unneeded.
  */
-const AVIF = (pixels: number) => (pixels >= 1_000_000 ? { quality: 60, speed: 7 } : { quality: 57, speed: 7 })
+const AVIF = { quality: 60, speed: 7 }
 
 let codec: Promise<Codec> | undefined
 // One instance per isolate, its memory reused by every job and capped at the plan's ceiling (docs/memory-plan.md).
@@ -229,7 +228,7 @@ const ENCODERS: Record<FormatName, Encoder> = {
   png: (codec, image) => encodePng('handle' in image ? { width: image.width, height: image.height, data: codec.pixels(image) } : image, codec),
   webp: (codec, image) => codec.encodeWebp(image, WEBP.quality, WEBP.method),
   avif: (codec, image) => {
-    const { quality, speed } = AVIF(image.width * image.height)
+    const { quality, speed } = AVIF
     return codec.encodeAvif(image, quality, speed)
   },
 }
