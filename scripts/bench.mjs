@@ -204,7 +204,7 @@ console.log(
 const formats = await formatsTable(readInput(resolve(root, 'test/fixtures/exif-orientation/Landscape_1.jpg')), processor, VARIANT_BOXES)
 if (formats.skipped) console.log(`formats: skipped (${formats.skipped})`)
 else {
-  console.log(`\nformats, Landscape_1.jpg (1800x1200): ours vs sharp's encoder on the same pixels (ours, resized) at the same settings (JPEG q${formats.jpegQuality}, the source's estimated quality; WebP q80 e4; AVIF effort 2 at q60, ours q60 at 1 MP or more, q57 below, speed 7); butteraugli vs ImageMagick's exact Lanczos-3 resize; a modern file not smaller than the files before it is not made`)
+  console.log(`\nformats, Landscape_1.jpg (1800x1200): ours vs sharp's encoder on the same pixels (ours, resized) at the same settings (JPEG q${formats.jpegQuality}, the source's estimated quality; WebP q80 e4; AVIF q60, sharp effort 2, ours speed 7 with tune iq as libheif); butteraugli vs ImageMagick's exact Lanczos-3 resize; a modern file not smaller than the files before it is not made`)
   console.log(pad('variant', 18) + pad('format', 8) + pad('bytes', 9) + pad('sharp', 9) + pad('ratio', 8) + pad('butteraugli', 13) + pad('sharp', 8) + pad('ratio', 8) + 'Debian tool decodes')
   for (const r of formats.rows) {
     r.ok = r.decodes && (r.sharpBytes === undefined || (r.bytesRatio <= 1 && r.butteraugliRatio <= 1.05))
