@@ -60,14 +60,14 @@ export async function call(req: Request | string, init?: RequestInit, check?: { 
 }
 
 /**
- * Records every message the app sends to the variant queue, while still
- * sending it: the API config has no consumer, so tests feed what was really
- * sent to `queue()` themselves, deterministically.
+ * Records every message the app sends to a queue (the variant queue unless told), while still
+ * sending it: nothing consumes it under test, so tests feed what was really sent to `queue()`
+ * themselves, deterministically.
  */
-export function captureQueue() {
+export function captureQueue(queue: Queue = env.VARIANT_QUEUE) {
   const sent: unknown[] = []
-  const real = env.VARIANT_QUEUE.sendBatch.bind(env.VARIANT_QUEUE)
-  const spy = vi.spyOn(env.VARIANT_QUEUE, 'sendBatch').mockImplementation(async (messages, options) => {
+  const real = queue.sendBatch.bind(queue)
+  const spy = vi.spyOn(queue, 'sendBatch').mockImplementation(async (messages, options) => {
     const result = await real(messages, options)
     for (const m of messages) sent.push(m.body)
     return result

@@ -1,9 +1,9 @@
 /** Driving webhook deliveries by hand, against the real receiver of receiver.ts. */
 import { createExecutionContext, createMessageBatch, getQueueResult, type QueueResult } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
-import { expect, inject, vi } from 'vitest'
+import { expect, inject } from 'vitest'
 import worker from '../../src/index'
-import { call } from '../helpers'
+import { call, captureQueue } from '../helpers'
 import { bearer } from '../routes/auth'
 
 export const receiver = () => inject('webhookReceiver')
@@ -18,16 +18,7 @@ export interface Received {
 export const receivedAt = async (url: string): Promise<Received[]> => (await fetch(new URL(url).origin + new URL(url).pathname)).json()
 
 /** Records every message sent to the webhook queue (which nobody consumes in tests), while still sending it. */
-export function captureWebhooks() {
-  const sent: unknown[] = []
-  const real = env.WEBHOOK_QUEUE.sendBatch.bind(env.WEBHOOK_QUEUE)
-  const spy = vi.spyOn(env.WEBHOOK_QUEUE, 'sendBatch').mockImplementation(async (messages, options) => {
-    const result = await real(messages, options)
-    for (const m of messages) sent.push(m.body)
-    return result
-  })
-  return { sent, take: () => sent.splice(0, sent.length), restore: () => spy.mockRestore() }
-}
+export const captureWebhooks = () => captureQueue(env.WEBHOOK_QUEUE)
 
 let seq = 0
 /** Runs the API Worker's queue handler on a batch of webhook messages, as the Queues runtime would. */
