@@ -25,8 +25,9 @@ function packFixtures(root: string) {
 }
 
 // Unit and integration tests run inside workerd with real local D1, R2 and
-// Queues. The config under test is the API Worker's, which declares no queue
-// consumer, so tests drive `queue()` by hand and nothing races them.
+// Queues. The config under test is the API Worker's: it consumes no variant queue, and its webhook
+// messages go to a queue nobody consumes (queueProducers below), so tests drive `queue()` by hand
+// and nothing races them.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations')
   const fixtures = packFixtures('./test/fixtures')
